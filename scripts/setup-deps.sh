@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building, running and testing ddid need.
+# Idempotent and non-interactive: it only calls apt-get when a package is missing.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential pkg-config meson ninja-build cmake
+  libldns-dev libsqlite3-dev libboost-dev nlohmann-json3-dev libssl-dev libpcap-dev doctest-dev
+)
+run_pkgs=(openssl ca-certificates)
+test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 sqlite3 procps)
+
+want=("${build_pkgs[@]}" "${run_pkgs[@]}")
+case "${1:-run}" in
+  test) want+=("${test_pkgs[@]}") ;;
+  run) ;;
+  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
