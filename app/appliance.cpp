@@ -1,0 +1,203 @@
+#include "app/appliance.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "dns/server.hpp"
+#include "storage/database.hpp"
+#include "webui/bootstrap.hpp"
+#include "webui/server.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace ddid::app {
+namespace {
+
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "ddid";
+    return buf;
+}
+
+webui::options web_options(const node_config& c, const std::filesystem::path& data_dir) {
+    webui::options o;
+    o.listen = c.http.listen;
+    o.tls_cert_file = c.http.tls_cert;
+    o.tls_key_file = c.http.tls_key;
+    o.session_ttl = c.http.session_ttl;
+    o.login_attempts_per_minute = static_cast<std::uint32_t>(c.http.login_attempts_per_minute);
+    o.max_body_bytes = static_cast<std::size_t>(c.http.max_body_bytes);
+    o.request_timeout = c.http.request_timeout;
+    o.threads = static_cast<unsigned>(c.http.threads);
+    o.node_name = c.node.name;
+    o.data_dir = data_dir;
+    return o;
+}
+
+dns::server_options dns_options(const node_config& c) {
+    dns::server_options o;
+    o.listen = c.dns.listen;
+    o.workers = static_cast<unsigned>(c.dns.workers);
+    o.tcp_idle_timeout = c.dns.tcp_idle_timeout;
+    o.tcp_max_connections = static_cast<std::size_t>(c.dns.tcp_max_connections);
+    return o;
+}
+
+} // namespace
+
+std::filesystem::path database_file(const std::filesystem::path& data_dir) { return data_dir / "ddid.db"; }
+
+int lock_data_dir(const std::filesystem::path& data_dir) {
+    const auto path = data_dir / "ddid.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw error("cannot open " + path.string() + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        std::string holder;
+        std::ifstream(path) >> holder;
+        ::close(fd);
+        throw error("the data directory " + data_dir.string() + " is in use by another ddid process" +
+                    (holder.empty() ? std::string() : " (pid " + holder + ")"));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+        // The PID is only a hint for the message above; the lock itself is what matters.
+    }
+    return fd;
+}
+
+appliance::appliance(node_config cfg, std::string config_path)
+    : cfg_(std::move(cfg)), config_path_(std::move(config_path)), started_at_(std::chrono::steady_clock::now()) {
+    if (cfg_.node.name.empty()) cfg_.node.name = host_name();
+}
+
+appliance::~appliance() {
+    stop();
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void appliance::start() {
+    log::set_level(cfg_.log.level);
+    std::error_code ec;
+    std::filesystem::create_directories(cfg_.storage.data_dir, ec);
+    if (ec) throw config_error("storage.data_dir", "cannot create " + cfg_.storage.data_dir + ": " + ec.message());
+    data_dir_ = std::filesystem::absolute(cfg_.storage.data_dir).lexically_normal();
+    ::chmod(data_dir_.c_str(), 0700);
+    lock_fd_ = lock_data_dir(data_dir_);
+
+    storage::options so;
+    so.file = database_file(data_dir_);
+    db_ = std::make_unique<storage::database>(so, webui::migrations());
+    log::info("storage.ready", {{"file", so.file.string()}});
+
+    initial_password_ = webui::ensure_admin(*db_, data_dir_);
+
+    register_process_metrics();
+
+    dns_ = std::make_unique<dns::server>(dns_options(cfg_), metrics_);
+    dns_->start();
+
+    web_ = std::make_unique<webui::server>(web_options(cfg_, data_dir_), *db_, metrics_, [this] { return services(); });
+    web_->start();
+    log::info("ddid.ready", {{"node", cfg_.node.name}, {"version", DDID_VERSION}});
+}
+
+nlohmann::json appliance::ready_info() const {
+    nlohmann::json out;
+    out["pid"] = ::getpid();
+    out["node"] = cfg_.node.name;
+    out["data_dir"] = data_dir_.string();
+    out["dns"] = {{"udp", nlohmann::json::array()}, {"tcp", nlohmann::json::array()}};
+    if (dns_)
+        for (const auto& b : dns_->bound()) out["dns"][b.proto].push_back(b.ep.to_string());
+    out["http"] = nlohmann::json::array();
+    if (web_)
+        for (const auto& ep : web_->bound()) out["http"].push_back(ep.to_string());
+    return out;
+}
+
+nlohmann::json appliance::services() const {
+    nlohmann::json s;
+    nlohmann::json dns_listen = nlohmann::json::array();
+    if (dns_)
+        for (const auto& b : dns_->bound()) dns_listen.push_back(b.proto + "://" + b.ep.to_string());
+    s["dns"] = {{"state", dns_ ? "running" : "stopped"}, {"listen", dns_listen}, {"zones", 0}};
+    s["dhcp"] = {{"state", "off"}, {"reason", "no DHCP interfaces configured"}};
+    if (db_) {
+        const auto st = db_->stats();
+        s["storage"] = {{"state", "running"},
+                        {"file", db_->file().string()},
+                        {"commits", st.commits},
+                        {"wal_frames", st.wal_frames},
+                        {"queued", st.queued}};
+    }
+    return s;
+}
+
+void appliance::register_process_metrics() {
+    metrics_.add_gauge("ddid_build_info", "Build information; the value is always 1.", {{"version", DDID_VERSION}}).set(1);
+    metrics_.add_gauge_fn("ddid_uptime_seconds", "Seconds since the process started.", {}, [this] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+    });
+    storage::database* db = db_.get();
+    metrics_.add_gauge_fn("ddid_storage_commits_total", "Transactions committed by the writer.", {},
+                          [db] { return static_cast<double>(db->stats().commits); });
+    metrics_.add_gauge_fn("ddid_storage_writes_total", "Write requests made durable.", {},
+                          [db] { return static_cast<double>(db->stats().writes); });
+    metrics_.add_gauge_fn("ddid_storage_failed_writes_total", "Write requests rolled back.", {},
+                          [db] { return static_cast<double>(db->stats().failed_writes); });
+    metrics_.add_gauge_fn("ddid_storage_wal_frames", "Frames in the write-ahead log after the last commit.", {},
+                          [db] { return static_cast<double>(db->stats().wal_frames); });
+    metrics_.add_gauge_fn("ddid_storage_write_queue", "Write requests waiting for the writer.", {},
+                          [db] { return static_cast<double>(db->stats().queued); });
+}
+
+void appliance::reload() {
+    if (config_path_.empty()) {
+        log::info("config.reload_skipped", {{"reason", "running on embedded defaults, no config file"}});
+        return;
+    }
+    node_config next;
+    try {
+        next = load_config_file(config_path_);
+    } catch (const std::exception& e) {
+        log::error("config.reload_refused", {{"file", config_path_}, {"error", e.what()}});
+        return;
+    }
+    if (next.node.name.empty()) next.node.name = cfg_.node.name;
+    const auto& schema = node_schema();
+    for (const auto& key : schema.changed(cfg_, next, config::apply::restart))
+        log::warn("config.restart_needed", {{"key", key}});
+    const auto applied = schema.changed(cfg_, next, config::apply::reload);
+    // Keep the running values of restart-only keys; take the reloadable ones, as the table says.
+    for (const auto& key : schema.keys())
+        if (key.when == config::apply::reload) key.set(cfg_, key.get(next));
+    log::set_level(cfg_.log.level);
+    if (web_) web_->reconfigure(web_options(cfg_, data_dir_));
+    std::string keys;
+    for (const auto& k : applied) keys += (keys.empty() ? "" : ",") + k;
+    log::info("config.reloaded", {{"file", config_path_}, {"applied", keys.empty() ? "none" : keys}});
+}
+
+void appliance::stop() {
+    if (web_) {
+        web_->stop();
+        web_.reset();
+    }
+    if (dns_) {
+        dns_->stop();
+        dns_.reset();
+    }
+    if (db_) {
+        db_->stop();
+        db_.reset();
+        log::info("storage.closed", {});
+    }
+}
+
+} // namespace ddid::app

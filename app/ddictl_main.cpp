@@ -1,0 +1,246 @@
+// ddictl: the command-line client of ddid's REST API.
+
+#include "app/api_client.hpp"
+#include "core/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int exit_api_error = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_connection = 3;
+
+const char* const usage_text =
+    "usage: ddictl [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  login [--user NAME] [--password-stdin]   log in and keep the session for later commands\n"
+    "  logout                                   end the kept session\n"
+    "  status                                   the node's status\n"
+    "  whoami                                   the user the credentials belong to\n"
+    "  get PATH                                 GET /api/v1/PATH (or an absolute /PATH)\n"
+    "  post|put PATH [JSON | @FILE | -]         send a JSON body (from the argument, a file or stdin)\n"
+    "  delete PATH\n"
+    "\n"
+    "options (and the environment variables they override):\n"
+    "  --url URL        DDICTL_URL      the API, default https://127.0.0.1:8443\n"
+    "  --token TOKEN    DDICTL_TOKEN    an API token instead of a login session\n"
+    "  --cacert FILE    DDICTL_CACERT   trust this PEM certificate (the node's)\n"
+    "  --insecure, -k   DDICTL_INSECURE=1  do not verify the server's certificate\n"
+    "  --session FILE   DDICTL_SESSION  where login keeps its session (default ~/.config/ddictl/session.json)\n"
+    "\n"
+    "exit status: 0 success, 1 the API answered with an error, 2 usage, 3 no connection\n";
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::string(v) : fallback;
+}
+
+std::string default_session_file() {
+    const std::string base = env_or("XDG_CONFIG_HOME", env_or("HOME", ".") + "/.config");
+    return base + "/ddictl/session.json";
+}
+
+struct session {
+    std::string url;
+    std::string cookie;
+};
+
+std::optional<session> read_session(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) return std::nullopt;
+    try {
+        const auto j = nlohmann::json::parse(in);
+        return session{j.at("url").get<std::string>(), j.at("cookie").get<std::string>()};
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+void write_session(const std::string& file, const session& s) {
+    std::filesystem::create_directories(std::filesystem::path(file).parent_path());
+    const std::string tmp = file + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        ::chmod(tmp.c_str(), 0600);
+        out << nlohmann::json{{"url", s.url}, {"cookie", s.cookie}}.dump() << "\n";
+        if (!out) throw ddid::error("cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, file);
+}
+
+std::string read_password(bool from_stdin) {
+    std::string pw;
+    if (from_stdin || !::isatty(STDIN_FILENO)) {
+        std::getline(std::cin, pw);
+        return pw;
+    }
+    std::fputs("password: ", stderr);
+    termios old{};
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::getline(std::cin, pw);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::fputs("\n", stderr);
+    return pw;
+}
+
+std::string api_path(const std::string& p) {
+    if (!p.empty() && p.front() == '/') return p;
+    return "/api/v1/" + p;
+}
+
+std::string read_body(const std::string& arg) {
+    if (arg == "-") {
+        std::stringstream ss;
+        ss << std::cin.rdbuf();
+        return ss.str();
+    }
+    if (!arg.empty() && arg.front() == '@') {
+        std::ifstream in(arg.substr(1));
+        if (!in) throw ddid::error("cannot read " + arg.substr(1));
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    return arg;
+}
+
+/// Prints a reply: pretty JSON on stdout for success, the error's message on stderr otherwise.
+int print_reply(const ddid::app::http_reply& r) {
+    const bool ok = r.status >= 200 && r.status < 300;
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (ok) {
+        if (!r.body.empty()) std::cout << (j.is_discarded() ? r.body : j.dump(2)) << "\n";
+        return 0;
+    }
+    if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
+        const auto& e = j["error"];
+        std::cerr << "ddictl: HTTP " << r.status << ": " << e.value("message", std::string("error"));
+        if (e.contains("field") && e["field"].is_string()) std::cerr << " (field " << e["field"].get<std::string>() << ")";
+        std::cerr << "\n";
+    } else {
+        std::cerr << "ddictl: HTTP " << r.status << ": " << r.body << "\n";
+    }
+    return exit_api_error;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    ddid::app::client_options o;
+    o.url = env_or("DDICTL_URL", o.url);
+    o.token = env_or("DDICTL_TOKEN", "");
+    o.ca_file = env_or("DDICTL_CACERT", "");
+    o.insecure = env_or("DDICTL_INSECURE", "") == "1";
+    std::string session_file = env_or("DDICTL_SESSION", default_session_file());
+    bool url_given = std::getenv("DDICTL_URL") != nullptr;
+
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= argc) {
+                std::cerr << "ddictl: " << a << " needs a value\n";
+                std::exit(exit_usage);
+            }
+            out = argv[++i];
+        };
+        if (a == "--url") {
+            value(o.url);
+            url_given = true;
+        } else if (a == "--token") value(o.token);
+        else if (a == "--cacert") value(o.ca_file);
+        else if (a == "--session") value(session_file);
+        else if (a == "--insecure" || a == "-k") o.insecure = true;
+        else if (a == "--help" || a == "-h") {
+            std::cout << usage_text;
+            return 0;
+        } else args.push_back(a);
+    }
+    if (args.empty()) {
+        std::cerr << usage_text;
+        return exit_usage;
+    }
+    while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
+
+    const std::string cmd = args[0];
+    try {
+        if (cmd == "login") {
+            std::string user = "admin";
+            bool pw_stdin = false;
+            for (std::size_t i = 1; i < args.size(); ++i) {
+                if (args[i] == "--user" && i + 1 < args.size()) user = args[++i];
+                else if (args[i] == "--password-stdin") pw_stdin = true;
+                else {
+                    std::cerr << "ddictl: login: unexpected " << args[i] << "\n";
+                    return exit_usage;
+                }
+            }
+            const std::string pw = read_password(pw_stdin);
+            const auto r = ddid::app::send_request(o, "POST", "/api/v1/login",
+                                                   nlohmann::json{{"username", user}, {"password", pw}}.dump());
+            if (r.status != 200) return print_reply(r);
+            const auto it = r.headers.find("set-cookie");
+            if (it == r.headers.end()) throw ddid::error("the server set no session cookie");
+            write_session(session_file, {o.url, it->second.substr(0, it->second.find(';'))});
+            std::cerr << "logged in as " << user << " at " << o.url << "\n";
+            return 0;
+        }
+
+        if (o.token.empty()) {
+            if (auto s = read_session(session_file)) {
+                o.cookie = s->cookie;
+                if (!url_given) o.url = s->url;
+            }
+        }
+
+        if (cmd == "logout") {
+            const auto r = ddid::app::send_request(o, "POST", "/api/v1/logout", "{}");
+            std::filesystem::remove(session_file);
+            return print_reply(r);
+        }
+        if (cmd == "status") return print_reply(ddid::app::send_request(o, "GET", "/api/v1/status"));
+        if (cmd == "whoami") return print_reply(ddid::app::send_request(o, "GET", "/api/v1/me"));
+        if (cmd == "get" || cmd == "delete") {
+            if (args.size() != 2) {
+                std::cerr << "ddictl: " << cmd << " takes one PATH\n";
+                return exit_usage;
+            }
+            return print_reply(ddid::app::send_request(o, cmd == "get" ? "GET" : "DELETE", api_path(args[1])));
+        }
+        if (cmd == "post" || cmd == "put") {
+            if (args.size() < 2 || args.size() > 3) {
+                std::cerr << "ddictl: " << cmd << " takes PATH [JSON | @FILE | -]\n";
+                return exit_usage;
+            }
+            const std::string body = args.size() == 3 ? read_body(args[2]) : "{}";
+            if (nlohmann::json::parse(body, nullptr, false).is_discarded()) {
+                std::cerr << "ddictl: the body is not valid JSON\n";
+                return exit_usage;
+            }
+            return print_reply(ddid::app::send_request(o, cmd == "post" ? "POST" : "PUT", api_path(args[1]), body));
+        }
+        std::cerr << "ddictl: unknown command " << cmd << "\n" << usage_text;
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << "ddictl: " << e.what() << "\n";
+        return exit_connection;
+    }
+}

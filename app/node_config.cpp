@@ -1,0 +1,89 @@
+#include "app/node_config.hpp"
+
+namespace ddid::app {
+
+using config::apply;
+
+const config::schema<node_config>& node_schema() {
+    using C = node_config;
+    static const config::schema<C> table({
+        config::string_key<C>("node.name", [](auto& c) -> auto& { return c.node.name; }, apply::restart,
+            "The node's name, shown in the console, the API status and the self-signed certificate. Empty: the host name."),
+        config::enum_key<C>("log.level", [](auto& c) -> auto& { return c.log.level; },
+            std::vector<std::pair<std::string, log::level>>{{"debug", log::level::debug}, {"info", log::level::info},
+                                                            {"warn", log::level::warn}, {"error", log::level::error}},
+            apply::reload, "The lowest level of log lines written to standard error."),
+        config::string_key<C>("storage.data_dir", [](auto& c) -> auto& { return c.storage.data_dir; }, apply::restart,
+            "Directory of the database file, the initial admin password file and other node state. Relative paths are from the working directory; `--data-dir` overrides it."),
+        config::endpoints_key<C>("dns.listen", [](auto& c) -> auto& { return c.dns.listen; }, apply::restart,
+            "Addresses the DNS server listens on, UDP and TCP on the same port."),
+        config::integer_key<C>("dns.workers", [](auto& c) -> auto& { return c.dns.workers; }, 0, 256, apply::restart,
+            "DNS worker threads, each with its own UDP socket per address. 0: one per CPU core."),
+        config::duration_key<C>("dns.tcp_idle_timeout", [](auto& c) -> auto& { return c.dns.tcp_idle_timeout; },
+            std::chrono::milliseconds(100), std::chrono::minutes(10), apply::restart,
+            "A DNS TCP connection with no query for this long is closed (RFC 7766)."),
+        config::integer_key<C>("dns.tcp_max_connections", [](auto& c) -> auto& { return c.dns.tcp_max_connections; }, 1, 100000,
+            apply::restart, "Most DNS TCP connections open at once; more are refused."),
+        config::endpoints_key<C>("http.listen", [](auto& c) -> auto& { return c.http.listen; }, apply::restart,
+            "Addresses the HTTPS console and REST API listen on."),
+        config::string_key<C>("http.tls_cert", [](auto& c) -> auto& { return c.http.tls_cert; }, apply::restart,
+            "PEM certificate chain file for HTTPS. Empty (with `http.tls_key` empty): a self-signed certificate made at first start and kept in the database."),
+        config::string_key<C>("http.tls_key", [](auto& c) -> auto& { return c.http.tls_key; }, apply::restart,
+            "PEM private key file matching `http.tls_cert`."),
+        config::duration_key<C>("http.session_ttl", [](auto& c) -> auto& { return c.http.session_ttl; },
+            std::chrono::minutes(1), std::chrono::hours(24 * 30), apply::reload,
+            "How long a console login stays valid."),
+        config::integer_key<C>("http.login_attempts_per_minute", [](auto& c) -> auto& { return c.http.login_attempts_per_minute; },
+            1, 10000, apply::reload, "Login attempts allowed per source address and minute; more get 429."),
+        config::integer_key<C>("http.max_body_bytes", [](auto& c) -> auto& { return c.http.max_body_bytes; },
+            1024, 256LL << 20, apply::reload, "Largest request body accepted; larger ones get 413."),
+        config::duration_key<C>("http.request_timeout", [](auto& c) -> auto& { return c.http.request_timeout; },
+            std::chrono::seconds(1), std::chrono::minutes(10), apply::reload,
+            "Time allowed to read a request or write a response; idle keep-alive connections close after it."),
+        config::integer_key<C>("http.threads", [](auto& c) -> auto& { return c.http.threads; }, 1, 64, apply::restart,
+            "Threads serving HTTPS."),
+    });
+    return table;
+}
+
+void validate(const node_config& c) {
+    if (c.storage.data_dir.empty()) throw config_error("storage.data_dir", "must not be empty");
+    if (c.http.listen.empty()) throw config_error("http.listen", "needs at least one address: the console and API are the only way to manage the node");
+    if (c.http.tls_cert.empty() != c.http.tls_key.empty())
+        throw config_error(c.http.tls_cert.empty() ? "http.tls_cert" : "http.tls_key",
+                           "http.tls_cert and http.tls_key go together: set both, or neither for a self-signed certificate");
+    auto unique = [](const std::vector<endpoint>& eps, const char* key) {
+        for (std::size_t i = 0; i < eps.size(); ++i)
+            for (std::size_t j = i + 1; j < eps.size(); ++j)
+                if (eps[i] == eps[j] && eps[i].port != 0)
+                    throw config_error(std::string(key) + "[" + std::to_string(j) + "]", eps[j].to_string() + " is listed twice");
+    };
+    unique(c.dns.listen, "dns.listen");
+    unique(c.http.listen, "http.listen");
+}
+
+node_config load_config_file(const std::string& path) {
+    node_config c = node_schema().parse_file(path);
+    validate(c);
+    return c;
+}
+
+std::string config_reference_markdown() {
+    return "# ddid node configuration\n\n"
+           "<!-- Generated by `ddid --config-reference` from app/node_config.cpp; do not edit. -->\n\n"
+           "The node configuration is a JSON file given with `ddid --config FILE`; `ddid --check-config FILE` "
+           "checks one without starting. It holds what this node is (its name, listening addresses, data "
+           "directory, TLS files). Everything users manage (zones, subnets, users, tokens, the certificate "
+           "when none is configured) lives in the database and replicates.\n\n"
+           "Keys are nested objects: `dns.listen` is `{\"dns\": {\"listen\": [...]}}`. Every key is optional; "
+           "a missing key keeps its default. An unknown key, a wrong type or a value out of range stops "
+           "start-up with a message naming the key.\n\n"
+           "Durations are written `200ms`, `30s`, `5m`, `8h`, `7d`, or as a number of seconds.\n\n"
+           "**Reload.** `SIGHUP` rereads the file. Keys marked *on reload* take effect at once; a changed "
+           "key marked *at restart* is logged (`config.restart_needed`) and keeps its running value until "
+           "the next start. A file that does not parse or validate is refused (`config.reload_refused`) and "
+           "the running configuration stays.\n" +
+           node_schema().markdown();
+}
+
+} // namespace ddid::app
