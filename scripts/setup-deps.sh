@@ -8,7 +8,7 @@ build_pkgs=(
   libldns-dev libsqlite3-dev libboost-dev nlohmann-json3-dev libssl-dev libpcap-dev doctest-dev
 )
 run_pkgs=(openssl ca-certificates)
-test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 sqlite3 procps)
+test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 case "${1:-run}" in

@@ -1,0 +1,158 @@
+#include "dns/net/udp_worker.hpp"
+
+#include "core/log.hpp"
+#include "dns/process_query.hpp"
+#include "dns/wire/constants.hpp"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ddid::dns::net {
+namespace {
+
+/// Batches read from one socket before the others get their turn.
+constexpr int rounds_per_wakeup = 8;
+
+/// Copies the query's destination address into the reply's control data, so the reply leaves
+/// from the address the client sent to. Returns the control length to send (0 = none found).
+std::size_t reply_source(const msghdr& query, std::uint8_t* control, std::size_t room) noexcept {
+    std::memset(control, 0, room);
+    for (auto* c = CMSG_FIRSTHDR(&query); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&query), c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            in_pktinfo out{};
+            out.ipi_spec_dst = info.ipi_addr; // source address only; routing picks the interface
+            auto* r = reinterpret_cast<cmsghdr*>(control);
+            r->cmsg_level = IPPROTO_IP;
+            r->cmsg_type = IP_PKTINFO;
+            r->cmsg_len = CMSG_LEN(sizeof out);
+            std::memcpy(CMSG_DATA(r), &out, sizeof out);
+            return CMSG_SPACE(sizeof out);
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            // Keep the interface: a link-local destination is only meaningful on it.
+            auto* r = reinterpret_cast<cmsghdr*>(control);
+            r->cmsg_level = IPPROTO_IPV6;
+            r->cmsg_type = IPV6_PKTINFO;
+            r->cmsg_len = CMSG_LEN(sizeof info);
+            std::memcpy(CMSG_DATA(r), &info, sizeof info);
+            return CMSG_SPACE(sizeof info);
+        }
+    }
+    return 0;
+}
+
+} // namespace
+
+udp_worker::udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters)
+    : sockets_(std::move(sockets)),
+      stop_fd_(stop_fd),
+      stats_(counters),
+      receive_buffers_(batch * receive_size),
+      response_buffers_(batch * wire::our_udp_size) {
+    static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) <= control_size);
+    for (std::size_t i = 0; i < batch; ++i) {
+        receive_iov_[i] = {receive_buffers_.data() + i * receive_size, receive_size};
+        reply_iov_[i] = {response_buffers_.data() + i * wire::our_udp_size, 0};
+    }
+}
+
+void udp_worker::run() noexcept {
+    std::vector<pollfd> fds;
+    try {
+        fds.reserve(sockets_.size() + 1);
+        fds.push_back({stop_fd_, POLLIN, 0});
+        for (const auto& s : sockets_) fds.push_back({s.fd.get(), POLLIN, 0});
+    } catch (...) {
+        log::error("dns.worker_failed", {{"reason", "out of memory"}});
+        return;
+    }
+    for (;;) {
+        const int ready = ::poll(fds.data(), fds.size(), -1);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            log::error("dns.worker_failed", {{"reason", std::strerror(errno)}});
+            return;
+        }
+        if (fds[0].revents != 0) return;
+        for (std::size_t i = 1; i < fds.size(); ++i)
+            if (fds[i].revents & (POLLIN | POLLERR)) drain(sockets_[i - 1]);
+    }
+}
+
+void udp_worker::drain(const udp_socket& s) noexcept {
+    const query_context ctx{transport::udp};
+    for (int round = 0; round < rounds_per_wakeup; ++round) {
+        for (std::size_t i = 0; i < batch; ++i) {
+            msghdr& h = received_[i].msg_hdr;
+            h.msg_name = &peers_[i];
+            h.msg_namelen = sizeof(sockaddr_storage);
+            h.msg_iov = &receive_iov_[i];
+            h.msg_iovlen = 1;
+            h.msg_control = s.wildcard ? receive_control_[i].data() : nullptr;
+            h.msg_controllen = s.wildcard ? control_size : 0;
+            h.msg_flags = 0;
+            received_[i].msg_len = 0;
+        }
+        const int got = ::recvmmsg(s.fd.get(), received_.data(), batch, MSG_DONTWAIT, nullptr);
+        if (got <= 0) return; // EAGAIN: drained; other errors (ICMP reports) are not ours to act on
+
+        unsigned replies = 0;
+        for (int i = 0; i < got; ++i) {
+            const msghdr& h = received_[i].msg_hdr;
+            const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
+            if (h.msg_flags & MSG_TRUNC) {
+                stats_.count_dropped(transport::udp, problem::oversize, peer);
+                continue;
+            }
+            std::span<const std::uint8_t> query(receive_buffers_.data() + i * receive_size, received_[i].msg_len);
+            std::span<std::uint8_t> response(response_buffers_.data() + replies * wire::our_udp_size, wire::our_udp_size);
+            const auto result = process_query(query, response, ctx);
+            stats_.count(transport::udp, result, peer);
+            if (result.state != query_state::answered) continue;
+
+            msghdr& r = replies_[replies].msg_hdr;
+            r = msghdr{};
+            r.msg_name = &peers_[i];
+            r.msg_namelen = h.msg_namelen;
+            reply_iov_[replies].iov_len = result.length;
+            r.msg_iov = &reply_iov_[replies];
+            r.msg_iovlen = 1;
+            if (s.wildcard) {
+                const auto len = reply_source(h, reply_control_[replies].data(), control_size);
+                r.msg_control = len ? reply_control_[replies].data() : nullptr;
+                r.msg_controllen = len;
+            }
+            ++replies;
+        }
+        send_batch(s, replies);
+        if (static_cast<std::size_t>(got) < batch) return;
+    }
+}
+
+void udp_worker::send_batch(const udp_socket& s, unsigned count) noexcept {
+    unsigned sent = 0;
+    while (sent < count) {
+        const int n = ::sendmmsg(s.fd.get(), replies_.data() + sent, count - sent, MSG_DONTWAIT);
+        if (n > 0) {
+            sent += static_cast<unsigned>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            // The send buffer is full: like the network, drop rather than stall every query behind it.
+            stats_.count_dropped(drop_reason::send_error, count - sent);
+            return;
+        }
+        // The first remaining reply failed on its own (no route to that client): skip it.
+        stats_.count_dropped(drop_reason::send_error);
+        ++sent;
+    }
+}
+
+} // namespace ddid::dns::net

@@ -1,0 +1,46 @@
+#pragma once
+/// The DNS answer path: a pure function from a received message to the response bytes.
+/// No sockets, no clock, no heap allocation, no exceptions: the listeners call it for every
+/// message, the unit tests feed it hand-built packets. This server has no zones yet, so every
+/// well-formed standard query is REFUSED (an authoritative server without the name's zone and
+/// with recursion not offered); the authoritative engine will plug in behind the same signature.
+
+#include "dns/problem.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace ddid::dns {
+
+enum class transport : std::uint8_t { udp, tcp };
+
+/// What the listener knows about the message beyond its bytes.
+struct query_context {
+    transport proto = transport::udp;
+};
+
+enum class query_state : std::uint8_t {
+    answered, ///< send `length` octets of the response buffer back
+    dropped,  ///< send nothing (`why` says why)
+};
+
+struct query_result {
+    query_state state = query_state::dropped;
+    std::size_t length = 0;  ///< octets of the response, when answered
+    std::uint16_t rcode = 0; ///< the full 12-bit RCODE (BADVERS is 16), when answered
+    problem why = problem::none;
+};
+
+/// Answers `query` into `response`. Over UDP the response is kept to 512 octets, or with EDNS
+/// to the client's payload size capped at 1232 (a larger answer is truncated with TC set); over
+/// TCP to 65535. `response` should hold at least 512 octets (UDP) or 65535 (TCP); a smaller
+/// buffer lowers the cap further.
+query_result process_query(std::span<const std::uint8_t> query, std::span<std::uint8_t> response,
+                           const query_context& ctx) noexcept;
+
+/// "NOERROR", "FORMERR", ..., "BADVERS"; codes without a name here give "OTHER".
+std::string_view rcode_name(std::uint16_t rcode) noexcept;
+
+} // namespace ddid::dns
