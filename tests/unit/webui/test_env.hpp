@@ -1,0 +1,46 @@
+#pragma once
+/// Shared fixtures of the webui tests: a private temp directory and a database with the webui's
+/// schema in it.
+
+#include "storage/database.hpp"
+#include "webui/bootstrap.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace ddid::webui::testing {
+
+/// Low, so that tests stay fast; production uses default_pbkdf2_iterations.
+inline constexpr std::uint32_t test_iterations = 1000;
+
+class temp_dir {
+public:
+    temp_dir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "ddid-webui-XXXXXX").string();
+        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline std::unique_ptr<storage::database> open_database(const std::filesystem::path& dir) {
+    storage::options o;
+    o.file = dir / "ddid.db";
+    o.readers = 2;
+    return std::make_unique<storage::database>(o, migrations());
+}
+
+} // namespace ddid::webui::testing
