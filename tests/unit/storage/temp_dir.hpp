@@ -1,33 +1,13 @@
 #pragma once
-/// A private directory under the system temp dir, removed with everything in it.
+/// The storage tests' temp directories (the shared one, named for this module).
 
-#include <cstdlib>
-#include <filesystem>
-#include <stdexcept>
-#include <string>
-#include <system_error>
+#include "tests/unit/support/temp_dir.hpp"
 
 namespace ddid::storage::testing {
 
-class temp_dir {
+class temp_dir : public ddid::testing::temp_dir {
 public:
-    temp_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "ddid-storage-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
+    temp_dir() : ddid::testing::temp_dir("ddid-storage") {}
 };
 
 } // namespace ddid::storage::testing

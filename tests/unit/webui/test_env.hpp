@@ -3,6 +3,7 @@
 /// schema in it.
 
 #include "storage/database.hpp"
+#include "tests/unit/support/temp_dir.hpp"
 #include "webui/bootstrap.hpp"
 
 #include <cstdlib>
@@ -17,23 +18,9 @@ namespace ddid::webui::testing {
 /// Low, so that tests stay fast; production uses default_pbkdf2_iterations.
 inline constexpr std::uint32_t test_iterations = 1000;
 
-class temp_dir {
+class temp_dir : public ddid::testing::temp_dir {
 public:
-    temp_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "ddid-webui-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
+    temp_dir() : ddid::testing::temp_dir("ddid-webui") {}
 };
 
 inline std::unique_ptr<storage::database> open_database(const std::filesystem::path& dir) {
