@@ -39,8 +39,10 @@ system: configure
 docs: build
 	$(BUILD)/app/ddid --config-reference > docs/config.md
 
+## bench: run every benchmark beside its reference servers (not part of `make test`)
 bench: build
-	@if ls bench/*.sh >/dev/null 2>&1; then for b in bench/*.sh; do bash $$b || exit 1; done; else echo "no benchmarks yet"; fi
+	@scripts/setup-deps.sh bench
+	@for b in bench/*.sh; do BUILD=$(BUILD) bash $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

@@ -9,12 +9,15 @@ build_pkgs=(
 )
 run_pkgs=(openssl ca-certificates)
 test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps)
+# Reference servers and load generators, for `make bench` only.
+bench_pkgs=(python3 dnsutils knot-dnsutils dnsperf nsd knot bind9 util-linux procps)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 case "${1:-run}" in
   test) want+=("${test_pkgs[@]}") ;;
+  bench) want+=("${bench_pkgs[@]}") ;;
   run) ;;
-  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
 missing=()
