@@ -2,7 +2,10 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "app/zone_sync.hpp"
 #include "dns/server.hpp"
+#include "dns/store/zone_store.hpp"
+#include "dns/zone/zone_set.hpp"
 #include "storage/database.hpp"
 #include "webui/bootstrap.hpp"
 #include "webui/server.hpp"
@@ -40,8 +43,10 @@ webui::options web_options(const node_config& c, const std::filesystem::path& da
     return o;
 }
 
-dns::server_options dns_options(const node_config& c) {
+dns::server_options dns_options(const node_config& c, std::shared_ptr<dns::zone_holder> zones) {
     dns::server_options o;
+    o.zones = std::move(zones);
+    o.minimal_responses = c.dns.minimal_responses;
     o.listen = c.dns.listen;
     o.workers = static_cast<unsigned>(c.dns.workers);
     o.tcp_idle_timeout = c.dns.tcp_idle_timeout;
@@ -50,6 +55,12 @@ dns::server_options dns_options(const node_config& c) {
 }
 
 } // namespace
+
+std::vector<storage::module_migrations> database_schema() {
+    std::vector<storage::module_migrations> schema{dns::store::migrations()};
+    for (auto& m : webui::migrations()) schema.push_back(std::move(m));
+    return schema;
+}
 
 std::filesystem::path database_file(const std::filesystem::path& data_dir) { return data_dir / "ddid.db"; }
 
@@ -92,14 +103,24 @@ void appliance::start() {
 
     storage::options so;
     so.file = database_file(data_dir_);
-    db_ = std::make_unique<storage::database>(so, webui::migrations());
+    db_ = std::make_unique<storage::database>(so, database_schema());
     log::info("storage.ready", {{"file", so.file.string()}});
 
     initial_password_ = webui::ensure_admin(*db_, data_dir_);
 
     register_process_metrics();
 
-    dns_ = std::make_unique<dns::server>(dns_options(cfg_), metrics_);
+    zones_ = std::make_shared<dns::zone_holder>();
+    zone_sync_ = std::make_unique<zone_sync>(*db_, *zones_);
+    zone_sync_->load_all();
+    db_->on_change([sync = zone_sync_.get()](const std::set<std::string>& tables) { sync->on_commit(tables); });
+    metrics_.add_gauge_fn("ddid_dns_zones", "Zones served.", {}, [z = zones_] { return static_cast<double>(z->current()->size()); });
+    metrics_.add_gauge_fn("ddid_dns_zone_full_loads_total", "Zones loaded whole from the database.", {},
+                          [s = zone_sync_.get()] { return static_cast<double>(s->full_loads()); });
+    metrics_.add_gauge_fn("ddid_dns_zone_incremental_updates_total", "Zone changes applied from the journal.", {},
+                          [s = zone_sync_.get()] { return static_cast<double>(s->incremental_updates()); });
+
+    dns_ = std::make_unique<dns::server>(dns_options(cfg_, zones_), metrics_);
     dns_->start();
 
     web_ = std::make_unique<webui::server>(web_options(cfg_, data_dir_), *db_, metrics_, [this] { return services(); });
@@ -126,7 +147,8 @@ nlohmann::json appliance::services() const {
     nlohmann::json dns_listen = nlohmann::json::array();
     if (dns_)
         for (const auto& b : dns_->bound()) dns_listen.push_back(b.proto + "://" + b.ep.to_string());
-    s["dns"] = {{"state", dns_ ? "running" : "stopped"}, {"listen", dns_listen}, {"zones", 0}};
+    s["dns"] = {{"state", dns_ ? "running" : "stopped"}, {"listen", dns_listen},
+                    {"zones", zones_ ? zones_->current()->size() : 0}};
     s["dhcp"] = {{"state", "off"}, {"reason", "no DHCP interfaces configured"}};
     if (db_) {
         const auto st = db_->stats();

@@ -12,18 +12,27 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ddid::storage {
 class database;
+struct module_migrations;
 }
 namespace ddid::dns {
 class server;
+class zone_holder;
 }
 namespace ddid::webui {
 class server;
 }
 
 namespace ddid::app {
+
+class zone_sync;
+
+/// Every module's schema steps, in dependency order: the one list both `ddid` and
+/// `ddid --reset-admin-password` open the database with.
+std::vector<storage::module_migrations> database_schema();
 
 class appliance {
 public:
@@ -61,6 +70,8 @@ private:
     std::chrono::steady_clock::time_point started_at_;
     metrics::registry metrics_;
     std::unique_ptr<storage::database> db_;
+    std::shared_ptr<dns::zone_holder> zones_;
+    std::unique_ptr<zone_sync> zone_sync_;
     std::unique_ptr<dns::server> dns_;
     std::unique_ptr<webui::server> web_;
     std::optional<std::string> initial_password_;

@@ -124,7 +124,7 @@ int reset_admin(const ddid::app::node_config& cfg) {
     const int lock = ddid::app::lock_data_dir(dir);
     ddid::storage::options so;
     so.file = ddid::app::database_file(dir);
-    ddid::storage::database db(so, ddid::webui::migrations());
+    ddid::storage::database db(so, ddid::app::database_schema());
     const std::string pw = ddid::webui::reset_admin_password(db, dir);
     db.stop();
     ::close(lock);

@@ -24,6 +24,8 @@ const config::schema<node_config>& node_schema() {
             "A DNS TCP connection with no query for this long is closed (RFC 7766)."),
         config::integer_key<C>("dns.tcp_max_connections", [](auto& c) -> auto& { return c.dns.tcp_max_connections; }, 1, 100000,
             apply::restart, "Most DNS TCP connections open at once; more are refused."),
+        config::boolean_key<C>("dns.minimal_responses", [](auto& c) -> auto& { return c.dns.minimal_responses; }, apply::restart,
+            "Leave out additional-section records that are not required (referral glue is always sent)."),
         config::endpoints_key<C>("http.listen", [](auto& c) -> auto& { return c.http.listen; }, apply::restart,
             "Addresses the HTTPS console and REST API listen on."),
         config::string_key<C>("http.tls_cert", [](auto& c) -> auto& { return c.http.tls_cert; }, apply::restart,

@@ -30,6 +30,7 @@ struct node_config {
         std::int64_t workers = 0;
         duration tcp_idle_timeout = std::chrono::seconds(10);
         std::int64_t tcp_max_connections = 256;
+        bool minimal_responses = false;
     } dns;
     struct http_section {
         std::vector<endpoint> listen{{"127.0.0.1", 8443, false}};

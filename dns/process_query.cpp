@@ -1,5 +1,7 @@
 #include "dns/process_query.hpp"
 
+#include "dns/answer.hpp"
+#include "dns/wire/compressor.hpp"
 #include "dns/wire/constants.hpp"
 #include "dns/wire/message.hpp"
 #include "dns/wire/writer.hpp"
@@ -25,6 +27,9 @@ std::uint16_t choose_rcode(const parsed_query& pq, problem p) noexcept {
     if (pq.hdr.opcode() != opcode::query) return rcode::notimp;
     return rcode::refused;
 }
+
+/// OPT with no options: root owner, type, class, TTL, RDLENGTH.
+constexpr std::size_t opt_size = 11;
 
 void write_opt(writer& w, const parsed_query& pq, std::uint16_t rc) noexcept {
     w.u8(0); // root owner
@@ -54,39 +59,67 @@ query_result process_query(std::span<const std::uint8_t> query, std::span<std::u
     }
     if (p == problem::none && pq.hdr.opcode() == opcode::query && pq.hdr.qdcount != 1) p = problem::qdcount;
 
-    const std::uint16_t rc = choose_rcode(pq, p);
+    std::uint16_t rc = choose_rcode(pq, p);
     const bool echo_question = pq.has_question && pq.hdr.qdcount == 1;
     const bool with_opt = pq.opt.present;
 
     writer w(response, response_limit(pq, ctx));
-    std::uint16_t flags = static_cast<std::uint16_t>(flag::qr | (pq.hdr.flags & (flag::opcode_mask | flag::rd | flag::cd)) |
-                                                     (rc & flag::rcode_mask));
+    std::uint16_t flags = static_cast<std::uint16_t>(flag::qr | (pq.hdr.flags & (flag::opcode_mask | flag::rd | flag::cd)));
     w.u16(pq.hdr.id);
     w.u16(flags);
     w.u16(echo_question ? 1 : 0);
     w.u16(0);
     w.u16(0);
-    w.u16(with_opt ? 1 : 0);
+    w.u16(0);
     if (echo_question) {
         w.bytes(pq.q.name.wire());
         w.u16(pq.q.type);
         w.u16(pq.q.klass);
     }
-    if (with_opt) write_opt(w, pq, rc);
+    const std::size_t after_question = w.position();
+    std::uint16_t additional = 0;
+    if (rc == rcode::refused && echo_question && ctx.zones && pq.q.klass == rrclass::in && !w.overflowed()) {
+        compressor names;
+        names.add(header_size, pq.q.name.wire());
+        const std::size_t full = w.capacity();
+        if (with_opt) w.set_limit(full - std::min(full, opt_size)); // the OPT record must still fit
+        const auto out = answer_from_zones(pq.q, *ctx.zones, answer_options{ctx.minimal_responses}, w, names);
+        w.set_limit(full);
+        rc = out.rcode;
+        if (out.truncated) {
+            // RFC 2181 9: a required section did not fit; the client retries over TCP.
+            w.rewind(after_question);
+            flags |= flag::tc;
+        } else {
+            w.patch_u16(6, out.answer);
+            w.patch_u16(8, out.authority);
+            additional = out.additional;
+        }
+        if (out.authoritative) flags |= flag::aa;
+    }
+    flags = static_cast<std::uint16_t>(flags | (rc & flag::rcode_mask));
+    w.patch_u16(2, flags);
+    if (with_opt) {
+        write_opt(w, pq, rc);
+        ++additional;
+    }
+    w.patch_u16(10, additional);
 
     if (w.overflowed()) {
         // Too big for the client: keep the header, say so with TC, and keep the OPT if it fits so
         // that the client still learns the extended RCODE and our payload size.
         w.rewind(header_size);
         flags |= flag::tc;
+        flags &= static_cast<std::uint16_t>(~flag::aa);
         w.patch_u16(2, flags);
         w.patch_u16(4, 0);
+        w.patch_u16(6, 0);
+        w.patch_u16(8, 0);
+        w.patch_u16(10, 0);
         if (with_opt) {
             write_opt(w, pq, rc);
-            if (w.overflowed()) {
-                w.rewind(header_size);
-                w.patch_u16(10, 0);
-            }
+            if (w.overflowed()) w.rewind(header_size);
+            else w.patch_u16(10, 1);
         }
     }
     result.state = query_state::answered;

@@ -1,9 +1,9 @@
 #pragma once
 /// The DNS answer path: a pure function from a received message to the response bytes.
 /// No sockets, no clock, no heap allocation, no exceptions: the listeners call it for every
-/// message, the unit tests feed it hand-built packets. This server has no zones yet, so every
-/// well-formed standard query is REFUSED (an authoritative server without the name's zone and
-/// with recursion not offered); the authoritative engine will plug in behind the same signature.
+/// message, the unit tests feed it hand-built packets. Standard queries for names inside the
+/// zones of the snapshot in the context are answered authoritatively (dns/answer.hpp); every
+/// other well-formed standard query is REFUSED (recursion is not offered here).
 
 #include "dns/problem.hpp"
 
@@ -14,11 +14,18 @@
 
 namespace ddid::dns {
 
+class zone_set;
+
 enum class transport : std::uint8_t { udp, tcp };
 
 /// What the listener knows about the message beyond its bytes.
 struct query_context {
     transport proto = transport::udp;
+    /// The zones to answer from; nullptr (or an empty set) refuses every query. The caller keeps
+    /// the snapshot alive for the call (the listeners hold one per batch).
+    const zone_set* zones = nullptr;
+    /// Leave out additional records that are not required (referral glue is always sent).
+    bool minimal_responses = false;
 };
 
 enum class query_state : std::uint8_t {

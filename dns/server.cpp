@@ -107,7 +107,8 @@ void server::start() {
 
     // Bind everything before starting any thread, so a failure leaves nothing running.
     std::vector<std::vector<net::udp_socket>> per_worker(workers);
-    auto tcp = std::make_unique<net::tcp_server>(m.counters, m.options.tcp_idle_timeout, m.options.tcp_max_connections);
+    const net::zone_source zones{m.options.zones.get(), m.options.minimal_responses};
+    auto tcp = std::make_unique<net::tcp_server>(m.counters, m.options.tcp_idle_timeout, m.options.tcp_max_connections, zones);
     std::vector<bound_socket> bound;
     for (const auto& ep : m.options.listen) {
         auto sockets = bind_listen_address(ep, workers);
@@ -125,7 +126,7 @@ void server::start() {
 
     std::vector<std::unique_ptr<net::udp_worker>> worker_objects;
     for (auto& sockets : per_worker)
-        worker_objects.push_back(std::make_unique<net::udp_worker>(std::move(sockets), stop_fd.get(), m.counters));
+        worker_objects.push_back(std::make_unique<net::udp_worker>(std::move(sockets), stop_fd.get(), m.counters, zones));
 
     m.stop_fd = std::move(stop_fd);
     m.workers = std::move(worker_objects);

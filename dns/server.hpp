@@ -5,6 +5,7 @@
 #include "core/duration.hpp"
 #include "core/endpoint.hpp"
 #include "core/metrics.hpp"
+#include "dns/zone/zone_set.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -22,6 +23,11 @@ struct server_options {
     ddid::duration tcp_idle_timeout = std::chrono::seconds(10);
     /// Connections beyond this many are closed as soon as they are accepted.
     std::size_t tcp_max_connections = 256;
+    /// The zones served, read once per batch of queries; nullptr (the default) refuses every
+    /// query. Publish a new zone_set through it and the next batch answers from it.
+    std::shared_ptr<zone_holder> zones;
+    /// Leave out additional records that are not required (referral glue is always sent).
+    bool minimal_responses = false;
 };
 
 /// A socket the server listens on, with the port it actually got.

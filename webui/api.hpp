@@ -60,6 +60,7 @@ private:
     void add_token_routes();  // routes_tokens.cpp
     void add_audit_routes();  // routes_audit.cpp
     void add_system_routes(); // routes_system.cpp
+    void add_zone_routes();   // routes_zones.cpp
 
     /// The caller behind the request's token or cookie; throws 401.
     principal authenticate(const http_request& req);

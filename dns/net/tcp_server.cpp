@@ -35,13 +35,15 @@ class session;
 
 /// What connections share with the server; touched on the io thread only.
 struct shared_state {
-    shared_state(stats& counters, ddid::duration idle, std::size_t max_connections)
-        : counters_(counters), idle_(idle), max_connections_(max_connections), scratch_(wire::max_message_size) {}
+    shared_state(stats& counters, ddid::duration idle, std::size_t max_connections, zone_source zones)
+        : counters_(counters), idle_(idle), max_connections_(max_connections), zones_(zones),
+          scratch_(wire::max_message_size) {}
 
     asio::io_context ioc_{1};
     stats& counters_;
     ddid::duration idle_;
     std::size_t max_connections_;
+    zone_source zones_;
     std::unordered_set<session*> sessions_; // live connections
     std::vector<std::uint8_t> scratch_;     // one response at a time: there is one io thread
     bool stopping_ = false;
@@ -111,7 +113,8 @@ private:
             const std::span<const std::uint8_t> query(in_.data() + begin_ + 2, length);
             begin_ += 2 + length;
             last_activity_ = steady::now();
-            const auto result = process_query(query, owner_.scratch_, query_context{transport::tcp});
+            const auto zones = owner_.zones_.snapshot();
+            const auto result = process_query(query, owner_.scratch_, owner_.zones_.context(transport::tcp, zones.get()));
             owner_.counters_.count(transport::tcp, result, peer());
             if (result.state != query_state::answered) {
                 // Not a DNS query at all: the framing cannot be trusted any more.
@@ -246,8 +249,8 @@ void tcp_server::impl::shutdown() {
     ioc_.stop();
 }
 
-tcp_server::tcp_server(stats& counters, ddid::duration idle_timeout, std::size_t max_connections)
-    : impl_(std::make_unique<impl>(counters, idle_timeout, max_connections)) {}
+tcp_server::tcp_server(stats& counters, ddid::duration idle_timeout, std::size_t max_connections, zone_source zones)
+    : impl_(std::make_unique<impl>(counters, idle_timeout, max_connections, zones)) {}
 
 tcp_server::~tcp_server() { stop(); }
 

@@ -6,6 +6,7 @@
 #include "core/duration.hpp"
 #include "dns/net/socket.hpp"
 #include "dns/net/stats.hpp"
+#include "dns/net/zone_source.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -15,7 +16,7 @@ namespace ddid::dns::net {
 
 class tcp_server {
 public:
-    tcp_server(stats& counters, ddid::duration idle_timeout, std::size_t max_connections);
+    tcp_server(stats& counters, ddid::duration idle_timeout, std::size_t max_connections, zone_source zones = {});
     ~tcp_server();
     tcp_server(const tcp_server&) = delete;
     tcp_server& operator=(const tcp_server&) = delete;

@@ -49,10 +49,11 @@ std::size_t reply_source(const msghdr& query, std::uint8_t* control, std::size_t
 
 } // namespace
 
-udp_worker::udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters)
+udp_worker::udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters, zone_source zones)
     : sockets_(std::move(sockets)),
       stop_fd_(stop_fd),
       stats_(counters),
+      zones_(zones),
       receive_buffers_(batch * receive_size),
       response_buffers_(batch * wire::our_udp_size) {
     static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) <= control_size);
@@ -86,7 +87,6 @@ void udp_worker::run() noexcept {
 }
 
 void udp_worker::drain(const udp_socket& s) noexcept {
-    const query_context ctx{transport::udp};
     for (int round = 0; round < rounds_per_wakeup; ++round) {
         for (std::size_t i = 0; i < batch; ++i) {
             msghdr& h = received_[i].msg_hdr;
@@ -102,6 +102,9 @@ void udp_worker::drain(const udp_socket& s) noexcept {
         const int got = ::recvmmsg(s.fd.get(), received_.data(), batch, MSG_DONTWAIT, nullptr);
         if (got <= 0) return; // EAGAIN: drained; other errors (ICMP reports) are not ours to act on
 
+        // One snapshot per batch: a change published meanwhile is seen by the next batch.
+        const auto zones = zones_.snapshot();
+        const query_context ctx = zones_.context(transport::udp, zones.get());
         unsigned replies = 0;
         for (int i = 0; i < got; ++i) {
             const msghdr& h = received_[i].msg_hdr;

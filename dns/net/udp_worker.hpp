@@ -5,6 +5,7 @@
 
 #include "dns/net/socket.hpp"
 #include "dns/net/stats.hpp"
+#include "dns/net/zone_source.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -26,7 +27,7 @@ struct udp_socket {
 class udp_worker {
 public:
     /// `stop_fd` becomes readable when the worker must return from run().
-    udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters);
+    udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters, zone_source zones = {});
     udp_worker(const udp_worker&) = delete;
     udp_worker& operator=(const udp_worker&) = delete;
 
@@ -44,6 +45,7 @@ private:
     std::vector<udp_socket> sockets_;
     int stop_fd_;
     stats& stats_;
+    zone_source zones_;
     std::vector<std::uint8_t> receive_buffers_;
     std::vector<std::uint8_t> response_buffers_;
     std::array<mmsghdr, batch> received_{};

@@ -13,11 +13,21 @@ class writer {
 public:
     /// Writes at most `limit` octets of `buffer` (the smaller of the two).
     writer(std::span<std::uint8_t> buffer, std::size_t limit) noexcept
-        : buf_(buffer.first(limit < buffer.size() ? limit : buffer.size())) {}
+        : buf_(buffer.first(limit < buffer.size() ? limit : buffer.size())), limit_(buf_.size()) {}
 
     std::size_t position() const noexcept { return pos_; }
-    std::size_t capacity() const noexcept { return buf_.size(); }
+    /// The most octets this writer will hold now (see set_limit).
+    std::size_t capacity() const noexcept { return limit_; }
     bool overflowed() const noexcept { return overflow_; }
+    /// The octets written so far (to find earlier names for compression).
+    std::span<const std::uint8_t> written() const noexcept { return {buf_.data(), pos_}; }
+
+    /// Lowers or restores the most octets written, within the buffer given at construction (to
+    /// keep room for a record that must come last, such as OPT).
+    void set_limit(std::size_t limit) noexcept {
+        limit_ = limit < buf_.size() ? limit : buf_.size();
+        if (limit_ < pos_) limit_ = pos_;
+    }
 
     bool u8(std::uint8_t v) noexcept {
         if (!room(1)) return false;
@@ -60,7 +70,7 @@ public:
 
 private:
     bool room(std::size_t n) noexcept {
-        if (overflow_ || buf_.size() - pos_ < n) {
+        if (overflow_ || limit_ - pos_ < n) {
             overflow_ = true;
             return false;
         }
@@ -68,6 +78,7 @@ private:
     }
 
     std::span<std::uint8_t> buf_;
+    std::size_t limit_;
     std::size_t pos_ = 0;
     bool overflow_ = false;
 };

@@ -2,6 +2,7 @@
 /// Shared fixtures of the webui tests: a private temp directory and a database with the webui's
 /// schema in it.
 
+#include "dns/store/zone_store.hpp"
 #include "storage/database.hpp"
 #include "tests/unit/support/temp_dir.hpp"
 #include "webui/bootstrap.hpp"
@@ -27,7 +28,9 @@ inline std::unique_ptr<storage::database> open_database(const std::filesystem::p
     storage::options o;
     o.file = dir / "ddid.db";
     o.readers = 2;
-    return std::make_unique<storage::database>(o, migrations());
+    std::vector<storage::module_migrations> schema{dns::store::migrations()};
+    for (auto& m : migrations()) schema.push_back(std::move(m));
+    return std::make_unique<storage::database>(o, schema);
 }
 
 } // namespace ddid::webui::testing
