@@ -43,7 +43,7 @@ def make_zone(names: int) -> str:
     for i in range(names):
         out.append(f"host{i} IN A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}")
         if i % 2 == 0:
-            out.append(f"host{i} IN AAAA 2001:db8::{i:x}")
+            out.append(f"host{i} IN AAAA 2001:db8::{i >> 16:x}:{i & 0xffff:x}")
         if i % 10 == 0:
             out.append(f"mx{i} IN MX 10 host{i}")
         if i % 10 == 5:
@@ -281,6 +281,7 @@ class Ddid(Server):
     def prepare(self) -> None:
         w = self.work
         shutil.rmtree(w / "data", ignore_errors=True)
+        (w / "ready.json").unlink(missing_ok=True)
         (w / "ddid.json").write_text(json.dumps({
             "log": {"level": "warn"},
             "dns": {"listen": [f"127.0.0.1:{self.port}"], "workers": 1},
