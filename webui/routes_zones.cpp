@@ -182,6 +182,28 @@ http_response no_content() {
 } // namespace
 
 void api::add_zone_routes() {
+    // Adding and deleting records differ only in the store call and the audit action; the audit
+    // row carries what the change removed and added, and the new serial.
+    using records_op = store::change_result (*)(storage::connection&, std::string_view,
+                                                const std::vector<store::rr_input>&, std::int64_t);
+    const auto records_change = [this](request_context& ctx, const char* action, records_op op) {
+        const auto& who = ctx.caller();
+        const auto& name = ctx.param("zone");
+        const json body = json_input::parse_object(ctx.request.body);
+        json_input::only(body, {"records"});
+        const auto records = records_input(body);
+        const auto result = store_call([&] {
+            return db_.write([&](storage::connection& c) {
+                const auto r = op(c, name, records, unix_now_ms());
+                if (r.changed)
+                    audit::record(c, {who.user, ctx.request.source, action, "zone", store::normalize_zone_name(name),
+                                      {{"records", records_json(r.removed)}},
+                                      {{"records", records_json(r.added)}, {"serial", r.serial}}});
+                return r;
+            });
+        });
+        return json_response(200, change_json(result));
+    };
     const json record_schema = {{"type", "object"},
                                 {"required", {"owner", "type", "rdata"}},
                                 {"properties",
@@ -350,24 +372,8 @@ void api::add_zone_routes() {
                       "that TTL; a record without a TTL takes its RRset's. The SOA serial is bumped once")
                     .with_body({{"type", "object"}, {"required", {"records"}}, {"properties", {{"records", records_schema}}}})
                     .returns(200, "what changed and the new serial", change_schema)
-                    .handle([this](request_context& ctx) {
-                        const auto& who = ctx.caller();
-                        const auto& name = ctx.param("zone");
-                        const json body = json_input::parse_object(ctx.request.body);
-                        json_input::only(body, {"records"});
-                        const auto records = records_input(body);
-                        const auto result = store_call([&] {
-                            return db_.write([&](storage::connection& c) {
-                                const auto r = store::add_records(c, name, records, unix_now_ms());
-                                if (r.changed)
-                                    audit::record(c, {who.user, ctx.request.source, "zone.records.add", "zone",
-                                                      store::normalize_zone_name(name),
-                                                      {{"records", records_json(r.removed)}},
-                                                      {{"records", records_json(r.added)}, {"serial", r.serial}}});
-                                return r;
-                            });
-                        });
-                        return json_response(200, change_json(result));
+                    .handle([records_change](request_context& ctx) {
+                        return records_change(ctx, "zone.records.add", store::add_records);
                     }));
 
     router_.add(route("DELETE", "/api/v1/zones/{zone}/records", role::operator_,
@@ -375,23 +381,8 @@ void api::add_zone_routes() {
                       "the TTL is ignored; absent ones are ignored). The SOA serial is bumped once")
                     .with_body({{"type", "object"}, {"required", {"records"}}, {"properties", {{"records", records_schema}}}})
                     .returns(200, "what changed and the new serial", change_schema)
-                    .handle([this](request_context& ctx) {
-                        const auto& who = ctx.caller();
-                        const auto& name = ctx.param("zone");
-                        const json body = json_input::parse_object(ctx.request.body);
-                        json_input::only(body, {"records"});
-                        const auto records = records_input(body);
-                        const auto result = store_call([&] {
-                            return db_.write([&](storage::connection& c) {
-                                const auto r = store::delete_records(c, name, records, unix_now_ms());
-                                if (r.changed)
-                                    audit::record(c, {who.user, ctx.request.source, "zone.records.delete", "zone",
-                                                      store::normalize_zone_name(name),
-                                                      {{"records", records_json(r.removed)}}, {{"serial", r.serial}}});
-                                return r;
-                            });
-                        });
-                        return json_response(200, change_json(result));
+                    .handle([records_change](request_context& ctx) {
+                        return records_change(ctx, "zone.records.delete", store::delete_records);
                     }));
 
     router_.add(route("GET", "/api/v1/zones/{zone}/rrsets/{owner}/{type}", role::viewer, "Show one RRset")
