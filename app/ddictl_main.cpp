@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ const char* const usage_text =
     "  get PATH                                 GET /api/v1/PATH (or an absolute /PATH)\n"
     "  post|put PATH [JSON | @FILE | -]         send a JSON body (from the argument, a file or stdin)\n"
     "  delete PATH\n"
+    "  zone list | show ZONE | export ZONE | delete ZONE\n"
+    "  zone import ZONE FILE                    create ZONE from an RFC 1035 zone file (- for stdin)\n"
+    "  record add|delete ZONE OWNER TYPE RDATA [--ttl N]\n"
+    "  rrset set ZONE OWNER TYPE RDATA... [--ttl N]   replace an RRset (no RDATA: delete it)\n"
     "\n"
     "options (and the environment variables they override):\n"
     "  --url URL        DDICTL_URL      the API, default https://127.0.0.1:8443\n"
@@ -141,6 +146,61 @@ int print_reply(const ddid::app::http_reply& r) {
     return exit_api_error;
 }
 
+/// The zone and record commands: thin spellings of the zones API.
+int zone_command(const ddid::app::client_options& o, const std::vector<std::string>& args) {
+    using ddid::app::send_request;
+    const std::string& what = args[0];
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    std::optional<long> ttl;
+    for (auto it = rest.begin(); it != rest.end();) {
+        if (*it == "--ttl" && it + 1 != rest.end()) {
+            ttl = std::stol(*(it + 1));
+            it = rest.erase(it, it + 2);
+        } else {
+            ++it;
+        }
+    }
+    auto usage = [&] {
+        std::cerr << "ddictl: " << what << ": bad arguments (see ddictl --help)\n";
+        return exit_usage;
+    };
+    auto zone_path = [](const std::string& z) { return "/api/v1/zones/" + z; };
+    if (what == "zone") {
+        if (rest.size() == 1 && rest[0] == "list") return print_reply(send_request(o, "GET", "/api/v1/zones"));
+        if (rest.size() == 2 && rest[0] == "show") return print_reply(send_request(o, "GET", zone_path(rest[1]) + "/records"));
+        if (rest.size() == 2 && rest[0] == "delete") return print_reply(send_request(o, "DELETE", zone_path(rest[1])));
+        if (rest.size() == 2 && rest[0] == "export") {
+            const auto r = send_request(o, "GET", zone_path(rest[1]) + "/export");
+            if (r.status != 200) return print_reply(r);
+            std::cout << r.body;
+            return 0;
+        }
+        if (rest.size() == 3 && rest[0] == "import") {
+            const std::string text = read_body(rest[2] == "-" ? "-" : "@" + rest[2]);
+            return print_reply(send_request(o, "POST", "/api/v1/zones", nlohmann::json{{"name", rest[1]}, {"zone_file", text}}.dump()));
+        }
+        return usage();
+    }
+    if (what == "record") {
+        if (rest.size() < 5 || (rest[0] != "add" && rest[0] != "delete")) return usage();
+        std::string rdata = rest[4];
+        for (std::size_t i = 5; i < rest.size(); ++i) rdata += " " + rest[i];
+        nlohmann::json rec{{"owner", rest[2]}, {"type", rest[3]}, {"rdata", rdata}};
+        if (ttl) rec["ttl"] = *ttl;
+        return print_reply(send_request(o, rest[0] == "add" ? "POST" : "DELETE", zone_path(rest[1]) + "/records",
+                                        nlohmann::json{{"records", {rec}}}.dump()));
+    }
+    if (what == "rrset") {
+        if (rest.size() < 4 || rest[0] != "set") return usage();
+        const std::string path = zone_path(rest[1]) + "/rrsets/" + rest[2] + "/" + rest[3];
+        if (rest.size() == 4) return print_reply(send_request(o, "DELETE", path));
+        nlohmann::json body{{"rdata", std::vector<std::string>(rest.begin() + 4, rest.end())}};
+        if (ttl) body["ttl"] = *ttl;
+        return print_reply(send_request(o, "PUT", path, body.dump()));
+    }
+    return usage();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -225,6 +285,7 @@ int main(int argc, char** argv) {
             }
             return print_reply(ddid::app::send_request(o, cmd == "get" ? "GET" : "DELETE", api_path(args[1])));
         }
+        if (cmd == "zone" || cmd == "record" || cmd == "rrset") return zone_command(o, args);
         if (cmd == "post" || cmd == "put") {
             if (args.size() < 2 || args.size() > 3) {
                 std::cerr << "ddictl: " << cmd << " takes PATH [JSON | @FILE | -]\n";

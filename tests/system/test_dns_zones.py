@@ -3,6 +3,7 @@ served as soon as the API call returns, survives a restart, and is applied from 
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -140,3 +141,29 @@ def test_zones_survive_a_restart_and_deletion_stops_serving(node_factory):
     assert node.login(node.credentials.username, node.credentials.password).status == 200
     assert node.api("DELETE", "/api/v1/zones/example.test").status in (200, 204)
     assert status_of(dig(node, "www.example.test")) == "REFUSED"
+
+
+def test_ddictl_manages_zones(admin, tmp_path):
+    from test_foundation import ddictl
+
+    token = admin.api("POST", "/api/v1/tokens", json={"name": "zones", "role": "operator"}).json()["token"]
+    env = {"DDICTL_TOKEN": token}
+    zone_file = tmp_path / "imported.zone"
+    zone_file.write_text(ZONE_FILE)
+    r = ddictl(admin, "zone", "import", "imported.test", str(zone_file), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    r = ddictl(admin, "record", "add", "imported.test", "new", "A", "192.0.2.7", "--ttl", "120", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert answers(dig(admin, "new.imported.test")) == [["new.imported.test.", "120", "IN", "A", "192.0.2.7"]]
+    r = ddictl(admin, "rrset", "set", "imported.test", "new", "A", "192.0.2.8", "192.0.2.9", "--ttl", "60", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert sorted(a[4] for a in answers(dig(admin, "new.imported.test"))) == ["192.0.2.8", "192.0.2.9"]
+    r = ddictl(admin, "record", "add", "imported.test", "bad", "A", "not-an-address", env_extra=env)
+    assert r.returncode == 1 and "records[0].rdata" in r.stderr
+    r = ddictl(admin, "zone", "export", "imported.test", env_extra=env)
+    assert r.returncode == 0 and "192.0.2.9" in r.stdout
+    listed = json.loads(ddictl(admin, "zone", "list", env_extra=env).stdout)
+    assert "imported.test." in json.dumps(listed)
+    r = ddictl(admin, "zone", "delete", "imported.test", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert status_of(dig(admin, "new.imported.test")) == "REFUSED"
