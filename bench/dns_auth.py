@@ -130,7 +130,8 @@ def wait_serving(port: int, timeout: float = 120.0) -> None:
     while time.monotonic() < deadline:
         r = subprocess.run(["dig", "+short", "+tries=1", "+time=1", "-p", str(port), "@127.0.0.1", ZONE, "SOA"],
                            capture_output=True, text=True)
-        if r.stdout.strip():
+        # dig +short prints its own errors on stdout too: look for the SOA itself.
+        if r.returncode == 0 and f"hostmaster.{ZONE}." in r.stdout:
             return
         time.sleep(0.2)
     raise RuntimeError(f"nothing serves {ZONE} on port {port} after {timeout:.0f}s")
