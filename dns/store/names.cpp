@@ -5,28 +5,6 @@
 
 namespace ddid::dns::store {
 
-std::vector<std::size_t> label_offsets(std::span<const std::uint8_t> name) {
-    std::vector<std::size_t> out;
-    std::size_t pos = 0;
-    while (pos < name.size() && name[pos] != 0) {
-        if (name[pos] > 63) return {};
-        out.push_back(pos);
-        pos += 1 + name[pos];
-    }
-    if (pos + 1 != name.size()) return {};
-    return out;
-}
-
-bool in_zone(std::span<const std::uint8_t> name, std::span<const std::uint8_t> apex) {
-    if (apex.size() > name.size()) return false;
-    const std::size_t start = name.size() - apex.size();
-    if (!std::equal(apex.begin(), apex.end(), name.begin() + static_cast<std::ptrdiff_t>(start))) return false;
-    if (start == 0) return true;
-    // The suffix must begin on a label boundary, not inside a label that happens to match.
-    const auto labels = label_offsets(name);
-    return std::find(labels.begin(), labels.end(), start) != labels.end();
-}
-
 namespace {
 
 /// Label offsets into a fixed array (a name has at most 127 labels), so that sorting a large zone
@@ -57,17 +35,6 @@ bool canonical_less(std::span<const std::uint8_t> a, std::span<const std::uint8_
         if (std::lexicographical_compare(y.begin(), y.end(), x.begin(), x.end())) return false;
     }
     return i == 0 && j > 0;
-}
-
-std::size_t name_length(std::span<const std::uint8_t> bytes) {
-    std::size_t pos = 0;
-    while (pos < bytes.size()) {
-        const auto len = bytes[pos];
-        if (len == 0) return pos + 1;
-        if (len > 63) return 0;
-        pos += 1 + len;
-    }
-    return 0;
 }
 
 } // namespace ddid::dns::store

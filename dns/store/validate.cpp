@@ -24,7 +24,7 @@ void validate(std::span<const std::uint8_t> apex, const std::vector<record>& rec
     std::map<wire_name, std::map<std::uint16_t, int>> types_at;
     for (const auto& r : records) {
         const std::string owner = name_text(r.owner);
-        if (!in_zone(r.owner, apex))
+        if (!is_at_or_below(r.owner, apex))
             throw ddid::error(owner + " is outside the zone " + zone, "owner");
         if (r.rclass != 1) throw ddid::error(owner + " " + type_name(r.type) + ": only class IN is supported", "type");
         if (r.ttl > max_ttl)
@@ -63,7 +63,7 @@ void validate(std::span<const std::uint8_t> apex, const std::vector<record>& rec
     for (const auto& r : records) {
         if (r.type != type_ns || r.owner == apex_name) continue;
         if (name_length(r.rdata) != r.rdata.size()) continue; // ldns produced it: cannot happen
-        if (!in_zone(r.rdata, apex)) continue;
+        if (!is_at_or_below(r.rdata, apex)) continue;
         const auto it = types_at.find(r.rdata);
         const bool glue = it != types_at.end() && (it->second.count(type_a) || it->second.count(type_aaaa));
         if (!glue)

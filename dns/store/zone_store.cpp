@@ -210,7 +210,7 @@ void validate_change(storage::connection& c, const zone_row& z, const std::set<w
         for (const auto& n : pending) {
             loaded.insert(n);
             for (auto& r : records_at(c, z.id, n)) {
-                if (r.type == type_ns && r.owner != z.apex && in_zone(r.rdata, z.apex)) names.insert(r.rdata);
+                if (r.type == type_ns && r.owner != z.apex && is_at_or_below(r.rdata, z.apex)) names.insert(r.rdata);
                 subset.push_back(std::move(r));
             }
         }
@@ -324,7 +324,7 @@ zone_info info_of(storage::connection& c, const zone_row& z) {
 /// Parses `in` and requires it inside the zone.
 record parse_in_zone(const rr_input& in, const zone_row& z, std::uint32_t default_ttl, const std::string& prefix) {
     record r = parse_rr(in, z.name, default_ttl, prefix);
-    if (!in_zone(r.owner, z.apex))
+    if (!is_at_or_below(r.owner, z.apex))
         throw ddid::error(name_text(r.owner) + " is outside the zone " + z.name, prefix + "owner");
     return r;
 }
@@ -420,7 +420,7 @@ zone_info create_zone(storage::connection& c, const zone_spec& spec, std::int64_
     for (std::size_t i = 0; i < spec.records.size(); ++i) {
         const std::string prefix = "records[" + std::to_string(i) + "].";
         record r = parse_rr(spec.records[i], origin, spec.soa.ttl, prefix);
-        if (!in_zone(r.owner, apex))
+        if (!is_at_or_below(r.owner, apex))
             throw ddid::error(name_text(r.owner) + " is outside the zone " + origin, prefix + "owner");
         records.push_back(std::move(r));
     }
@@ -539,7 +539,7 @@ change_result replace_rrset(storage::connection& c, std::string_view zone, std::
                             std::int64_t now_ms) {
     zone_row z = require_zone(c, zone);
     const auto owner_wire = parse_name(owner, z.name, "owner");
-    if (!in_zone(owner_wire, z.apex)) throw ddid::error(name_text(owner_wire) + " is outside the zone " + z.name, "owner");
+    if (!is_at_or_below(owner_wire, z.apex)) throw ddid::error(name_text(owner_wire) + " is outside the zone " + z.name, "owner");
     const auto code = type_code(type);
     if (!code) throw ddid::error("unknown record type \"" + std::string(type) + "\"", "type");
     if (ttl > max_ttl) throw ddid::error("the TTL must be at most " + std::to_string(max_ttl), "ttl");

@@ -167,10 +167,10 @@ TEST_CASE("SOA serial in place; wire names") {
     CHECK(soa_serial(soa.rdata) == 4000000000u);
     CHECK(rdata_text(soa) == "ns1.example.com. h.example.com. 4000000000 2 3 4 5");
     const auto apex = parse_name("example.com.", ".", "x");
-    CHECK(in_zone(parse_name("a.b.example.com.", ".", "x"), apex));
-    CHECK(in_zone(apex, apex));
-    CHECK_FALSE(in_zone(parse_name("badexample.com.", ".", "x"), apex));
-    CHECK_FALSE(in_zone(parse_name("com.", ".", "x"), apex));
+    CHECK(is_at_or_below(parse_name("a.b.example.com.", ".", "x"), apex));
+    CHECK(is_at_or_below(apex, apex));
+    CHECK_FALSE(is_at_or_below(parse_name("badexample.com.", ".", "x"), apex));
+    CHECK_FALSE(is_at_or_below(parse_name("com.", ".", "x"), apex));
     // RFC 4034 §6.1's example order.
     const char* ordered[] = {"example.", "a.example.", "yljkjljk.a.example.", "z.a.example.", "zabc.a.example.",
                              "z.example.", "\\001.z.example.", "*.z.example.", "\\200.z.example."};
