@@ -16,6 +16,9 @@ struct answer_options {
     /// Leave out the additional records that are not required (A/AAAA for MX, SRV and NS targets
     /// of an answer); referral glue is always sent.
     bool minimal_responses = false;
+    /// The query had the DO bit (RFC 3225): add the RRSIGs and the denial of existence records of
+    /// a signed zone.
+    bool dnssec_ok = false;
 };
 
 struct answer_outcome {

@@ -23,6 +23,7 @@ enum class problem : std::uint8_t {
     bad_opt,       ///< an OPT record not owned by the root or with options overrunning it
     multiple_opt,  ///< more than one OPT record (RFC 6891 6.1.1)
     trailing_data, ///< octets after the last record the counts announce
+    bad_tsig,      ///< a TSIG record that is not the last record of the additional section
 };
 
 /// Stable snake_case name, e.g. "bad_pointer".

@@ -21,6 +21,17 @@ std::size_t response_limit(const parsed_query& pq, const query_context& ctx) noe
     return std::min<std::size_t>(offered, our_udp_size);
 }
 
+bool is_transfer(const parsed_query& pq) noexcept {
+    return pq.hdr.opcode() == opcode::query && pq.has_question &&
+           (pq.q.type == rrtype::axfr || pq.q.type == rrtype::ixfr);
+}
+
+/// Messages the control path answers: transfers, UPDATE, NOTIFY and anything TSIG-signed.
+bool needs_control_path(const parsed_query& pq) noexcept {
+    const auto op = pq.hdr.opcode();
+    return pq.tsig_at != 0 || op == opcode::update || op == opcode::notify || is_transfer(pq);
+}
+
 std::uint16_t choose_rcode(const parsed_query& pq, problem p) noexcept {
     if (p != problem::none) return rcode::formerr;
     if (pq.opt.present && pq.opt.version > 0) return rcode::badvers;
@@ -58,6 +69,11 @@ query_result process_query(std::span<const std::uint8_t> query, std::span<std::u
         return result;
     }
     if (p == problem::none && pq.hdr.opcode() == opcode::query && pq.hdr.qdcount != 1) p = problem::qdcount;
+    if (p == problem::none && ctx.control_path && needs_control_path(pq) &&
+        !(pq.opt.present && pq.opt.version > 0)) {
+        result.state = query_state::deferred;
+        return result;
+    }
 
     std::uint16_t rc = choose_rcode(pq, p);
     const bool echo_question = pq.has_question && pq.hdr.qdcount == 1;
@@ -78,12 +94,15 @@ query_result process_query(std::span<const std::uint8_t> query, std::span<std::u
     }
     const std::size_t after_question = w.position();
     std::uint16_t additional = 0;
-    if (rc == rcode::refused && echo_question && ctx.zones && pq.q.klass == rrclass::in && !w.overflowed()) {
+    if (rc == rcode::refused && echo_question && ctx.zones && pq.q.klass == rrclass::in && !is_transfer(pq) &&
+        !w.overflowed()) {
         compressor names;
         names.add(header_size, pq.q.name.wire());
         const std::size_t full = w.capacity();
         if (with_opt) w.set_limit(full - std::min(full, opt_size)); // the OPT record must still fit
-        const auto out = answer_from_zones(pq.q, *ctx.zones, answer_options{ctx.minimal_responses}, w, names);
+        const answer_options options{.minimal_responses = ctx.minimal_responses,
+                                     .dnssec_ok = pq.opt.present && (pq.opt.flags & edns_do) != 0};
+        const auto out = answer_from_zones(pq.q, *ctx.zones, options, w, names);
         w.set_limit(full);
         rc = out.rcode;
         if (out.truncated) {
@@ -162,6 +181,7 @@ std::string_view problem_name(problem p) noexcept {
     case problem::bad_opt: return "bad_opt";
     case problem::multiple_opt: return "multiple_opt";
     case problem::trailing_data: return "trailing_data";
+    case problem::bad_tsig: return "bad_tsig";
     }
     return "unknown";
 }

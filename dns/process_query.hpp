@@ -3,7 +3,9 @@
 /// No sockets, no clock, no heap allocation, no exceptions: the listeners call it for every
 /// message, the unit tests feed it hand-built packets. Standard queries for names inside the
 /// zones of the snapshot in the context are answered authoritatively (dns/answer.hpp); every
-/// other well-formed standard query is REFUSED (recursion is not offered here).
+/// other well-formed standard query is REFUSED (recursion is not offered here). Messages that need
+/// the database, keys or more than one response (AXFR, IXFR, UPDATE, NOTIFY, anything signed with
+/// TSIG) are only recognised here and deferred to the control path.
 
 #include "dns/problem.hpp"
 
@@ -26,11 +28,16 @@ struct query_context {
     const zone_set* zones = nullptr;
     /// Leave out additional records that are not required (referral glue is always sent).
     bool minimal_responses = false;
+    /// The listener has a control path (dns/control.hpp) for zone transfers, UPDATE, NOTIFY and
+    /// TSIG-signed messages: those come back `deferred`. Without one, transfers are REFUSED and
+    /// UPDATE/NOTIFY get NOTIMP.
+    bool control_path = false;
 };
 
 enum class query_state : std::uint8_t {
     answered, ///< send `length` octets of the response buffer back
     dropped,  ///< send nothing (`why` says why)
+    deferred, ///< hand the message to the control path; nothing was written
 };
 
 struct query_result {

@@ -54,11 +54,19 @@ inline constexpr std::uint16_t badvers = 16;
 
 namespace rrtype {
 inline constexpr std::uint16_t a = 1;
+inline constexpr std::uint16_t ns = 2;
+inline constexpr std::uint16_t soa = 6;
 inline constexpr std::uint16_t opt = 41;
+inline constexpr std::uint16_t tsig = 250;
+inline constexpr std::uint16_t ixfr = 251;
+inline constexpr std::uint16_t axfr = 252;
+inline constexpr std::uint16_t any = 255;
 } // namespace rrtype
 
 namespace rrclass {
 inline constexpr std::uint16_t in = 1;
+inline constexpr std::uint16_t none = 254; ///< RFC 2136: "delete these records"
+inline constexpr std::uint16_t any = 255;  ///< TSIG's class; RFC 2136: "any / delete all"
 } // namespace rrclass
 
 /// The DO bit in the flags half of an OPT record's TTL (RFC 3225).

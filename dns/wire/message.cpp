@@ -33,14 +33,22 @@ bool options_fit(std::span<const std::uint8_t> rdata) noexcept {
     return true;
 }
 
-/// Reads one resource record; an OPT record fills `opt`.
-problem read_record(reader& r, name_buffer& scratch, bool additional, edns& opt, bool& seen_opt) noexcept {
+/// Reads one resource record; an OPT record fills `opt`; a TSIG record sets `tsig_at` to where
+/// it starts.
+problem read_record(reader& r, name_buffer& scratch, bool additional, edns& opt, bool& seen_opt,
+                    std::size_t& tsig_at) noexcept {
+    const std::size_t start = r.position();
     if (const auto s = read_name(r, scratch); s != name_status::ok) return from(s);
     std::uint16_t type = 0, klass = 0, rdlength = 0;
     std::uint32_t ttl = 0;
     std::span<const std::uint8_t> rdata;
     if (!r.u16(type) || !r.u16(klass) || !r.u32(ttl) || !r.u16(rdlength) || !r.bytes(rdlength, rdata))
         return problem::truncated;
+    if (type == rrtype::tsig) {
+        if (!additional || tsig_at != 0) return problem::bad_tsig;
+        tsig_at = start;
+        return problem::none;
+    }
     if (type != rrtype::opt) return problem::none;
     if (!additional || !scratch.is_root() || !options_fit(rdata)) return problem::bad_opt;
     if (seen_opt) {
@@ -82,7 +90,10 @@ problem parse_query(std::span<const std::uint8_t> msg, parsed_query& out) noexce
     const std::uint32_t records = std::uint32_t{h.ancount} + h.nscount + h.arcount;
     const std::uint32_t first_additional = std::uint32_t{h.ancount} + h.nscount;
     for (std::uint32_t i = 0; i < records; ++i) {
-        if (const auto p = read_record(r, scratch, i >= first_additional, out.opt, seen_opt); p != problem::none)
+        // RFC 8945 5.1: the TSIG record comes last; anything after it is malformed.
+        if (out.tsig_at != 0) return problem::bad_tsig;
+        if (const auto p = read_record(r, scratch, i >= first_additional, out.opt, seen_opt, out.tsig_at);
+            p != problem::none)
             return p;
     }
     if (r.remaining() != 0) return problem::trailing_data;

@@ -45,6 +45,9 @@ struct parsed_query {
     bool has_question = false;
     question q;
     edns opt;
+    /// Offset of the TSIG record (RFC 8945), which must be the last one of the message; 0 when
+    /// the message is not signed.
+    std::size_t tsig_at = 0;
 };
 
 /// Reads `msg` into `out`, stopping at the first problem. Reads every section, so that counts
