@@ -1,6 +1,7 @@
 #include "dns/answer.hpp"
 
 #include "dns/wire/constants.hpp"
+#include "dns/zone/denial.hpp"
 #include "dns/zone/names.hpp"
 
 #include <algorithm>
@@ -32,6 +33,7 @@ enum class found : std::uint8_t {
 struct lookup {
     found kind = found::missing;
     const name_node* node = nullptr;
+    const name_node* encloser = nullptr; ///< missing, wildcard: the deepest existing ancestor
 };
 
 /// Walks from the apex down to `sname` one label at a time: the first delegation or DNAME on the
@@ -44,22 +46,25 @@ lookup walk(const zone& z, name_view sname, std::uint16_t qtype) noexcept {
     const name_node* encloser = nullptr;
     for (std::size_t j = apex; j <= labels; ++j) {
         const name_node* n = z.find(sname.subspan(offsets[labels - j]));
+        // NSEC3 owner names are not names of the zone (RFC 5155 7.2.8).
+        if (n && zone::is_nsec3_only(*n)) n = nullptr;
         if (!n) {
-            if (!encloser || encloser->owner.size() + 2 > wire::max_name_size) return {};
+            if (!encloser || encloser->owner.size() + 2 > wire::max_name_size)
+                return {found::missing, nullptr, encloser};
             std::array<std::uint8_t, wire::max_name_size> wild{};
             wild[0] = 1;
             wild[1] = '*';
             std::copy(encloser->owner.begin(), encloser->owner.end(), wild.begin() + 2);
             if (const name_node* w = z.find(name_view(wild.data(), encloser->owner.size() + 2)))
-                return {found::wildcard, w};
-            return {};
+                return {found::wildcard, w, encloser};
+            return {found::missing, nullptr, encloser};
         }
         // The parent side answers DS at the cut itself (RFC 4035 3.1.4.1).
         if (j > apex && n->find(type::ns) && !(j == labels && qtype == type::ds)) return {found::cut, n};
         if (j < labels && n->find(type::dname)) return {found::dname, n};
         encloser = n;
     }
-    return {found::exact, encloser};
+    return {found::exact, encloser, nullptr};
 }
 
 bool equal_nocase(name_view a, name_view b) noexcept {
@@ -96,6 +101,35 @@ name_view target_of(std::uint16_t t, name_view rdata) noexcept {
     return name_length(name) == name.size() ? name : name_view{};
 }
 
+/// How the resolution ended. The authority section follows from it, and is written only once the
+/// answer section is complete: a chain may pass a wildcard before it ends.
+enum class ending : std::uint8_t {
+    answered,   ///< records in the answer section (or a chain that leaves our zones)
+    name_error, ///< NXDOMAIN
+    no_data,    ///< the name exists without the type
+    referral,   ///< a delegation: NS in authority, glue in additional
+};
+
+/// A record set synthesised from a wildcard for a name of the answer; with DNSSEC the authority
+/// section proves that no closer name exists (RFC 4035 3.1.3.3, RFC 5155 7.2.6).
+struct expansion {
+    const zone* z = nullptr;
+    const name_node* wildcard = nullptr;
+    std::size_t step = 0; ///< which name of the chain was expanded
+};
+
+/// The first RRset of a name that is data rather than DNSSEC bookkeeping (for ANY).
+const rrset* first_data(const name_node& n) noexcept {
+    for (const auto& s : n.rrsets)
+        if (s.type != type::rrsig && s.type != type::nsec && s.type != type::nsec3) return &s;
+    return nullptr;
+}
+
+/// The type an RRSIG RDATA covers (RFC 4034 3.1.1), or 0 if it is too short to say.
+std::uint16_t covered_type(name_view rrsig) noexcept {
+    return rrsig.size() < 2 ? 0 : static_cast<std::uint16_t>((rrsig[0] << 8) | rrsig[1]);
+}
+
 class responder {
 public:
     responder(const zone_set& zones, const answer_options& options, wire::writer& w, wire::compressor& names,
@@ -117,6 +151,9 @@ public:
         }
         out_.authoritative = true;
         resolve(*z, sname);
+        last_name_ = sname.view();
+        if (!out_.truncated) authority();
+        if (!out_.truncated && end_ == ending::referral) glue(*end_zone_, *end_node_);
         if (!out_.truncated && !options_.minimal_responses) add_targets();
         return out_;
     }
@@ -132,24 +169,25 @@ private:
         names_.rollback(m.names);
     }
 
+    /// Signatures and denial records go out for a signed zone when the client asked with DO.
+    bool dnssec(const zone& z) const noexcept { return options_.dnssec_ok && z.is_signed(); }
+
     void resolve(const zone& first, name_copy& sname) noexcept {
         const zone* z = &first;
-        std::array<name_copy, max_chain> seen;
-        std::size_t steps = 0;
         for (;;) {
             const lookup l = walk(*z, sname.view(), qtype_);
             switch (l.kind) {
             case found::missing:
                 out_.rcode = wire::rcode::nxdomain;
-                negative(*z);
+                end(ending::name_error, *z, l.encloser);
                 return;
             case found::cut:
                 if (out_.answer == 0) out_.authoritative = false;
-                referral(*z, *l.node);
+                end(ending::referral, *z, l.node);
                 return;
             case found::dname: {
                 const rrset& d = *l.node->find(type::dname);
-                if (!required(put_rrset(l.node->owner, d, d.ttl, out_.answer))) return;
+                if (!required(put_signed(l.node->owner, *l.node, d, d.ttl, out_.answer, *z))) return;
                 std::size_t pos = 0;
                 name_view target;
                 if (!d.next(pos, target) || name_length(target) != target.size()) return;
@@ -160,33 +198,36 @@ private:
                     out_.rcode = wire::rcode::yxdomain;
                     return;
                 }
+                // The synthesised CNAME has no signature: the DNAME's proves it (RFC 6672 5.3.1).
                 if (!required(put_rr(sname.view(), type::cname, d.ttl, next.view()))) return;
                 ++out_.answer;
-                if (!advance(sname, next.view(), seen, steps)) return;
+                if (!advance(sname, next.view())) return;
                 break;
             }
             case found::exact:
             case found::wildcard: {
-                // A wildcard's records are synthesised with the query name as owner (RFC 4592 3.3.1).
+                // A wildcard's records are synthesised with the query name as owner (RFC 4592 3.3.1);
+                // their signatures too, whose label count tells a validator so (RFC 4035 5.3.4).
                 const name_node& n = *l.node;
-                if (qtype_ == type::any) {
-                    any(*z, sname.view(), n);
-                    return;
-                }
-                if (const rrset* s = n.find(qtype_)) {
-                    if (required(put_rrset(sname.view(), *s, s->ttl, out_.answer))) note_targets(*s);
+                // RFC 8482: ANY gets one RRset of the name, not all of them.
+                if (const rrset* s = qtype_ == type::any ? first_data(n) : n.find(qtype_)) {
+                    if (required(put_signed(sname.view(), n, *s, s->ttl, out_.answer, *z))) {
+                        note_targets(*s);
+                        expanded(l, *z);
+                    }
                     return;
                 }
                 const rrset* c = n.find(type::cname);
-                if (!c || qtype_ == type::cname) {
-                    negative(*z); // NODATA
+                if (!c || qtype_ == type::cname || qtype_ == type::any) {
+                    end(ending::no_data, *z, &n, l.kind == found::wildcard);
                     return;
                 }
-                if (!required(put_rrset(sname.view(), *c, c->ttl, out_.answer))) return;
+                if (!required(put_signed(sname.view(), n, *c, c->ttl, out_.answer, *z))) return;
+                expanded(l, *z);
                 std::size_t pos = 0;
                 name_view target;
                 if (!c->next(pos, target) || name_length(target) != target.size()) return;
-                if (!advance(sname, target, seen, steps)) return;
+                if (!advance(sname, target)) return;
                 break;
             }
             }
@@ -196,30 +237,66 @@ private:
         }
     }
 
+    /// Resolution ended at the current name (last_name_, set when resolve returns).
+    void end(ending e, const zone& z, const name_node* node, bool wildcard = false) noexcept {
+        end_ = e;
+        end_zone_ = &z;
+        end_node_ = node;
+        end_wildcard_ = wildcard;
+    }
+
+    void expanded(const lookup& l, const zone& z) noexcept {
+        if (l.kind != found::wildcard || !dnssec(z) || expansions_count_ >= expansions_.size()) return;
+        expansions_[expansions_count_++] = expansion{&z, l.node, steps_};
+    }
+
+    /// The name at `step` of the chain: the names left behind are kept in seen_.
+    name_view chain_name(std::size_t step) const noexcept { return step < steps_ ? seen_[step].view() : last_name_; }
+
     /// Moves to the next name of a chain; false when the chain is too long or loops.
-    bool advance(name_copy& sname, name_view target, std::array<name_copy, max_chain>& seen, std::size_t& steps) noexcept {
-        if (steps >= seen.size()) return false;
-        seen[steps++] = sname;
+    bool advance(name_copy& sname, name_view target) noexcept {
+        if (steps_ >= seen_.size()) return false;
+        seen_[steps_++] = sname;
         name_copy next;
         if (!next.assign(target, {})) return false;
-        for (std::size_t i = 0; i < steps; ++i)
-            if (same_bytes(seen[i].view(), next.view())) return false;
+        for (std::size_t i = 0; i < steps_; ++i)
+            if (same_bytes(seen_[i].view(), next.view())) return false;
         sname = next;
         return true;
     }
 
-    /// RFC 8482: one RRset of the name, not all of them.
-    void any(const zone& z, name_view owner, const name_node& n) noexcept {
-        for (const auto& s : n.rrsets) {
-            if (s.type == type::rrsig || s.type == type::nsec || s.type == type::nsec3) continue;
-            if (required(put_rrset(owner, s, s.ttl, out_.answer))) note_targets(s);
-            return;
+    /// The authority section: the SOA of a negative answer or the NS of a referral, and with
+    /// DNSSEC their signatures and the NSEC/NSEC3 records that prove what is missing.
+    void authority() noexcept {
+        const zone* z = end_zone_;
+        const name_view name = last_name_;
+        switch (end_) {
+        case ending::answered: break;
+        case ending::name_error:
+            if (!negative(*z)) return;
+            // end_node_ is the closest encloser here.
+            if (dnssec(*z) && end_node_ && !proof(*z, denial(*z).name_error(name, end_node_->owner))) return;
+            break;
+        case ending::no_data:
+            if (!negative(*z)) return;
+            if (dnssec(*z)) {
+                const denial d(*z);
+                const auto p = end_wildcard_ ? d.wildcard_no_data(name, end_node_->owner) : d.no_data(name);
+                if (!proof(*z, p)) return;
+            }
+            break;
+        case ending::referral:
+            if (!referral(*z, *end_node_)) return;
+            break;
         }
-        negative(z);
+        for (std::size_t i = 0; i < expansions_count_; ++i) {
+            const expansion& e = expansions_[i];
+            if (!proof(*e.z, denial(*e.z).wildcard_answer(chain_name(e.step), e.wildcard->owner))) return;
+        }
     }
 
     /// The SOA in the authority section, with the negative-caching TTL of RFC 2308 3.
-    void negative(const zone& z) noexcept {
+    bool negative(const zone& z) noexcept {
         const rrset& soa = z.soa();
         std::uint32_t ttl = soa.ttl;
         std::size_t pos = 0;
@@ -230,13 +307,25 @@ private:
                 (std::uint32_t{m[0]} << 24) | (std::uint32_t{m[1]} << 16) | (std::uint32_t{m[2]} << 8) | m[3];
             ttl = std::min(ttl, minimum);
         }
-        required(put_rrset(z.apex(), soa, ttl, out_.authority));
+        return required(put_signed(z.apex(), z.apex_node(), soa, ttl, out_.authority, z));
     }
 
-    /// NS of the cut in authority, glue for the name servers below the cut in additional.
-    void referral(const zone& z, const name_node& cut) noexcept {
+    /// NS of the cut in authority; with DNSSEC the DS set and its signatures, or the proof that
+    /// there is no DS (RFC 4035 3.1.4, RFC 5155 7.2.7). The NS set itself is not signed: the
+    /// child zone holds the authoritative copy.
+    bool referral(const zone& z, const name_node& cut) noexcept {
         const rrset& ns = *cut.find(type::ns);
-        if (!required(put_rrset(cut.owner, ns, ns.ttl, out_.authority))) return;
+        if (!required(put_rrset(cut.owner, ns, ns.ttl, out_.authority))) return false;
+        if (!dnssec(z)) return true;
+        if (const rrset* ds = cut.find(type::ds))
+            return required(put_signed(cut.owner, cut, *ds, ds->ttl, out_.authority, z));
+        return proof(z, denial(z).no_ds(cut.owner));
+    }
+
+    /// Glue for the name servers below the cut in additional, unsigned (it is not authoritative
+    /// data); name servers elsewhere are noted for the optional additional records.
+    void glue(const zone& z, const name_node& cut) noexcept {
+        const rrset& ns = *cut.find(type::ns);
         std::size_t pos = 0;
         name_view rdata;
         while (ns.next(pos, rdata)) {
@@ -255,6 +344,24 @@ private:
         }
     }
 
+    /// Writes the NSEC or NSEC3 RRsets of a proof with their signatures, each once per response.
+    bool proof(const zone& z, const denial_proof& p) noexcept {
+        for (const name_node* n : p.view()) {
+            if (already_proved(n)) continue;
+            const rrset* s = n->find(p.type);
+            if (!s) continue;
+            if (!required(put_signed(n->owner, *n, *s, s->ttl, out_.authority, z))) return false;
+        }
+        return true;
+    }
+
+    bool already_proved(const name_node* n) noexcept {
+        for (std::size_t i = 0; i < proved_count_; ++i)
+            if (proved_[i] == n) return true;
+        if (proved_count_ < proved_.size()) proved_[proved_count_++] = n;
+        return false;
+    }
+
     void note_targets(const rrset& s) noexcept {
         if (s.type != type::mx && s.type != type::srv && s.type != type::ns) return;
         std::size_t pos = 0;
@@ -270,7 +377,8 @@ private:
     }
 
     /// A/AAAA of the noted targets that our zones hold authoritatively; optional, so they stop at
-    /// the first that does not fit.
+    /// the first that does not fit. Their signatures too, when they fit (RFC 4035 3.1.1 lets a
+    /// server keep an additional RRset and drop its RRSIGs).
     void add_targets() noexcept {
         for (std::size_t i = 0; i < targets_count_; ++i) {
             name_copy t;
@@ -280,14 +388,53 @@ private:
             const lookup l = walk(*z, t.view(), type::a);
             if (l.kind != found::exact) continue;
             for (const std::uint16_t ty : {type::a, type::aaaa})
-                if (const rrset* s = l.node->find(ty))
+                if (const rrset* s = l.node->find(ty)) {
                     if (!put_rrset(t.view(), *s, s->ttl, out_.additional)) return;
+                    if (dnssec(*z) && !put_sigs(t.view(), *l.node, ty, s->ttl, out_.additional)) return;
+                }
         }
     }
 
     bool required(bool ok) noexcept {
         if (!ok) out_.truncated = true;
         return ok;
+    }
+
+    /// Writes `s` and, for a signed zone under DO, the RRSIGs of `n` that cover it; all or nothing.
+    bool put_signed(name_view owner, const name_node& n, const rrset& s, std::uint32_t ttl, std::uint16_t& counter,
+                    const zone& z) noexcept {
+        const mark m = here();
+        const std::uint16_t before = counter;
+        if (!put_rrset(owner, s, ttl, counter)) return false;
+        if (s.type == type::rrsig || !dnssec(z)) return true;
+        if (!put_sigs(owner, n, s.type, ttl, counter)) {
+            back(m);
+            counter = before;
+            return false;
+        }
+        return true;
+    }
+
+    /// The RRSIGs of `n` covering `covered`, with the covered set's TTL (RFC 4034 3), or none if
+    /// they do not all fit.
+    bool put_sigs(name_view owner, const name_node& n, std::uint16_t covered, std::uint32_t ttl,
+                  std::uint16_t& counter) noexcept {
+        const rrset* sigs = n.find(type::rrsig);
+        if (!sigs) return true;
+        const mark m = here();
+        std::size_t pos = 0;
+        name_view rdata;
+        std::uint16_t written = 0;
+        while (sigs->next(pos, rdata)) {
+            if (covered_type(rdata) != covered) continue;
+            if (!put_rr(owner, type::rrsig, ttl, rdata)) {
+                back(m);
+                return false;
+            }
+            ++written;
+        }
+        counter = static_cast<std::uint16_t>(counter + written);
+        return true;
     }
 
     /// Writes every record of `s`, or nothing if they do not all fit.
@@ -356,7 +503,23 @@ private:
     answer_outcome out_;
     std::array<name_view, max_targets> targets_{};
     std::size_t targets_count_ = 0;
+
+    /// The names a chain left behind, and the one it ended on (in run()'s frame).
+    std::array<name_copy, max_chain> seen_;
+    std::size_t steps_ = 0;
+    name_view last_name_;
+
+    ending end_ = ending::answered;
+    const zone* end_zone_ = nullptr;
+    /// no_data: the name or the wildcard; referral: the cut; name_error: the closest encloser.
+    const name_node* end_node_ = nullptr;
+    bool end_wildcard_ = false;
+    std::array<expansion, max_chain + 1> expansions_{};
+    std::size_t expansions_count_ = 0;
+    std::array<const name_node*, 16> proved_{};
+    std::size_t proved_count_ = 0;
 };
+
 
 } // namespace
 

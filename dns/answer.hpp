@@ -1,7 +1,10 @@
 #pragma once
 /// The authoritative answer path (RFC 1034 4.3.2, RFC 2181, RFC 4592, RFC 6672, RFC 2308): fills
-/// the answer, authority and additional sections of a response from the zone snapshot. Pure,
-/// allocation-free and noexcept, like process_query, which calls it.
+/// the answer, authority and additional sections of a response from the zone snapshot. For a
+/// zone imported signed and a query with DO, it adds the RRSIGs of each RRset in the answer and
+/// authority sections and the NSEC/NSEC3 proofs of what does not exist (RFC 4035 3.1, RFC 5155
+/// 7.2), from the zone's own records (no online signing). Pure, allocation-free and noexcept,
+/// like process_query, which calls it.
 
 #include "dns/wire/compressor.hpp"
 #include "dns/wire/message.hpp"
@@ -17,7 +20,7 @@ struct answer_options {
     /// of an answer); referral glue is always sent.
     bool minimal_responses = false;
     /// The query had the DO bit (RFC 3225): add the RRSIGs and the denial of existence records of
-    /// a signed zone.
+    /// a signed zone (one whose apex holds RRSIGs); an unsigned zone answers as without it.
     bool dnssec_ok = false;
 };
 

@@ -1,6 +1,7 @@
 #include "dns/zone/zone.hpp"
 
 #include "core/error.hpp"
+#include "dns/zone/chain_keys.hpp"
 #include "dns/zone/names.hpp"
 
 #include <algorithm>
@@ -59,6 +60,24 @@ void put_rrset(name_node& n, rrset s) {
 
 void drop_rrset(name_node& n, std::uint16_t type) {
     std::erase_if(n.rrsets, [&](const rrset& s) { return s.type == type; });
+}
+
+using chain_item = std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>>;
+
+/// The key of `owner` in the NSEC chain's index.
+std::vector<std::uint8_t> nsec_key(std::span<const std::uint8_t> owner) {
+    canonical_key_buffer key;
+    const std::size_t n = canonical_key(owner, key);
+    return {key.begin(), key.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+/// The key of `owner` in the NSEC3 chain's index: its first label decoded, when it is a child of
+/// the apex with a base32hex label; empty otherwise (such a record belongs to no chain).
+std::vector<std::uint8_t> nsec3_key(std::span<const std::uint8_t> owner, std::span<const std::uint8_t> apex) {
+    if (owner.size() < 2 || !same_bytes(parent_name(owner), apex)) return {};
+    std::array<std::uint8_t, 64> hash{};
+    const std::size_t n = base32hex_decode(owner.subspan(1, owner[0]), hash);
+    return {hash.begin(), hash.begin() + static_cast<std::ptrdiff_t>(n)};
 }
 
 /// Edits a trie, keeping every name's `children` count and the empty non-terminals right.
@@ -133,13 +152,23 @@ private:
 
 } // namespace
 
-zone::zone(std::vector<std::uint8_t> apex, name_trie names) : apex_(std::move(apex)), names_(std::move(names)) {
+zone::zone(std::vector<std::uint8_t> apex, name_trie names, ordered_index nsec, ordered_index nsec3)
+    : apex_(std::move(apex)), names_(std::move(names)), nsec_(std::move(nsec)), nsec3_(std::move(nsec3)) {
     label_offsets offsets;
     apex_labels_ = split_labels(apex_, offsets);
-    const name_node* n = names_.find(apex_);
-    soa_ = n ? n->find(soa_type) : nullptr;
+    apex_node_ = names_.find(apex_);
+    soa_ = apex_node_ ? apex_node_->find(soa_type) : nullptr;
     // soa_ points into the apex node, which the trie (immutable, owned by this zone) keeps alive.
     if (!soa_ || soa_->count != 1) throw ddid::error("dns: the zone apex needs exactly one SOA record", "soa");
+}
+
+bool zone::is_nsec3_only(const name_node& n) noexcept {
+    bool nsec3 = false;
+    for (const auto& s : n.rrsets) {
+        if (s.type == nsec3_type) nsec3 = true;
+        else if (s.type != rrsig_type) return false;
+    }
+    return nsec3;
 }
 
 std::shared_ptr<const zone> zone::build(const zone_data& data) {
@@ -197,16 +226,38 @@ std::shared_ptr<const zone> zone::build(const zone_data& data) {
         by_name.emplace(key_of(ent->owner), ent.get());
         nodes.push_back(std::move(ent));
     }
+    // The sorted views of the denial chains, for signed zones only.
+    std::vector<chain_item> nsec_items, nsec3_items;
+    for (const auto& n : nodes) {
+        if (n->find(nsec_type)) nsec_items.emplace_back(nsec_key(n->owner), n->owner);
+        if (n->find(nsec3_type))
+            if (auto key = nsec3_key(n->owner, apex); !key.empty()) nsec3_items.emplace_back(std::move(key), n->owner);
+    }
     std::vector<name_trie::node_ptr> frozen(nodes.begin(), nodes.end());
     nodes.clear();
     by_name.clear();
-    return std::shared_ptr<const zone>(new zone(data.apex, name_trie::build(std::move(frozen))));
+    return std::shared_ptr<const zone>(new zone(data.apex, name_trie::build(std::move(frozen)),
+                                                ordered_index::build(std::move(nsec_items)),
+                                                ordered_index::build(std::move(nsec3_items))));
 }
 
 std::shared_ptr<const zone> zone::with_changes(std::span<const rrset_change> changes) const {
     trie_editor editor(names_, apex_);
     for (const auto& c : changes) editor.apply(c);
-    return std::shared_ptr<const zone>(new zone(apex_, std::move(editor).result()));
+    name_trie names = std::move(editor).result();
+    // Only a change of an NSEC or NSEC3 RRset can move a name into or out of a chain; the index
+    // copies one path per such name.
+    ordered_index nsec = nsec_, nsec3 = nsec3_;
+    for (const auto& c : changes) {
+        if (c.type != nsec_type && c.type != nsec3_type) continue;
+        const name_node* n = names.find(c.owner);
+        const bool present = n && n->find(c.type);
+        const auto key = c.type == nsec_type ? nsec_key(c.owner) : nsec3_key(c.owner, apex_);
+        if (key.empty()) continue;
+        ordered_index& chain = c.type == nsec_type ? nsec : nsec3;
+        chain = present ? chain.with(key, c.owner) : chain.without(key);
+    }
+    return std::shared_ptr<const zone>(new zone(apex_, std::move(names), std::move(nsec), std::move(nsec3)));
 }
 
 std::uint32_t zone::serial() const noexcept {
