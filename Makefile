@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_SETUP_ARGS ?=
 
-.PHONY: all setup setup-test configure build run test unit system docs bench clean
+.PHONY: all setup setup-test configure build run test unit system docs bench fuzz clean
 
 all: build
 
@@ -43,6 +43,10 @@ docs: build
 bench: build
 	@scripts/setup-deps.sh bench
 	@for b in bench/*.sh; do BUILD=$(BUILD) bash $$b || exit 1; done
+
+## fuzz: build the fuzz targets with clang (libFuzzer) and run each for FUZZ_SECONDS (default 60)
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
 clean:
 	rm -rf $(BUILD)
