@@ -40,6 +40,9 @@ const char* const usage_text =
     "  zone import ZONE FILE                    create ZONE from an RFC 1035 zone file (- for stdin)\n"
     "  record add|delete ZONE OWNER TYPE RDATA [--ttl N]\n"
     "  rrset set ZONE OWNER TYPE RDATA... [--ttl N]   replace an RRset (no RDATA: delete it)\n"
+    "  zone access ZONE [set JSON | @FILE | -]  show or replace who may transfer/update ZONE and whom to NOTIFY\n"
+    "  tsig list | delete NAME\n"
+    "  tsig add NAME [--algorithm ALG] [--secret BASE64]   add a TSIG key (a random secret is made and shown once)\n"
     "\n"
     "options (and the environment variables they override):\n"
     "  --url URL        DDICTL_URL      the API, default https://127.0.0.1:8443\n"
@@ -152,13 +155,16 @@ int zone_command(const ddid::app::client_options& o, const std::vector<std::stri
     const std::string& what = args[0];
     std::vector<std::string> rest(args.begin() + 1, args.end());
     std::optional<long> ttl;
+    std::optional<std::string> algorithm, secret;
     for (auto it = rest.begin(); it != rest.end();) {
-        if (*it == "--ttl" && it + 1 != rest.end()) {
-            ttl = std::stol(*(it + 1));
-            it = rest.erase(it, it + 2);
-        } else {
+        if (it + 1 == rest.end() || (*it != "--ttl" && *it != "--algorithm" && *it != "--secret")) {
             ++it;
+            continue;
         }
+        if (*it == "--ttl") ttl = std::stol(*(it + 1));
+        else if (*it == "--algorithm") algorithm = *(it + 1);
+        else secret = *(it + 1);
+        it = rest.erase(it, it + 2);
     }
     auto usage = [&] {
         std::cerr << "ddictl: " << what << ": bad arguments (see ddictl --help)\n";
@@ -178,6 +184,20 @@ int zone_command(const ddid::app::client_options& o, const std::vector<std::stri
         if (rest.size() == 3 && rest[0] == "import") {
             const std::string text = read_body(rest[2] == "-" ? "-" : "@" + rest[2]);
             return print_reply(send_request(o, "POST", "/api/v1/zones", nlohmann::json{{"name", rest[1]}, {"zone_file", text}}.dump()));
+        }
+        if (rest.size() == 2 && rest[0] == "access") return print_reply(send_request(o, "GET", zone_path(rest[1]) + "/access"));
+        if (rest.size() == 4 && rest[0] == "access" && rest[2] == "set")
+            return print_reply(send_request(o, "PUT", zone_path(rest[1]) + "/access", read_body(rest[3])));
+        return usage();
+    }
+    if (what == "tsig") {
+        if (rest.size() == 1 && rest[0] == "list") return print_reply(send_request(o, "GET", "/api/v1/tsig-keys"));
+        if (rest.size() == 2 && rest[0] == "delete") return print_reply(send_request(o, "DELETE", "/api/v1/tsig-keys/" + rest[1]));
+        if (rest.size() == 2 && rest[0] == "add") {
+            nlohmann::json body{{"name", rest[1]}};
+            if (algorithm) body["algorithm"] = *algorithm;
+            if (secret) body["secret"] = *secret;
+            return print_reply(send_request(o, "POST", "/api/v1/tsig-keys", body.dump()));
         }
         return usage();
     }
@@ -285,7 +305,7 @@ int main(int argc, char** argv) {
             }
             return print_reply(ddid::app::send_request(o, cmd == "get" ? "GET" : "DELETE", api_path(args[1])));
         }
-        if (cmd == "zone" || cmd == "record" || cmd == "rrset") return zone_command(o, args);
+        if (cmd == "zone" || cmd == "record" || cmd == "rrset" || cmd == "tsig") return zone_command(o, args);
         if (cmd == "post" || cmd == "put") {
             if (args.size() < 2 || args.size() > 3) {
                 std::cerr << "ddictl: " << cmd << " takes PATH [JSON | @FILE | -]\n";

@@ -100,11 +100,13 @@ void zone_sync::on_commit(const std::set<std::string>& tables) {
         present.insert(name);
         try {
             auto it = known_.find(name);
+            const bool changed = it == known_.end() || it->second.serial != serial;
             if (it == known_.end()) {
                 load_zone(name);
             } else if (it->second.serial != serial && !apply_journal(name, it->second, serial)) {
                 load_zone(name);
             }
+            if (changed && on_zone_changed_) on_zone_changed_(name);
         } catch (const std::exception& e) {
             // The previous snapshot of this zone keeps being served; the next change retries.
             log::error("dns.zone_sync_failed", {{"zone", name}, {"error", e.what()}});

@@ -9,6 +9,7 @@
 #include "dns/zone/zone_set.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -30,6 +31,10 @@ public:
     /// The change listener: brings changed zones forward, adds new ones, drops deleted ones.
     void on_commit(const std::set<std::string>& tables);
 
+    /// Called (on the writer thread, after the new snapshot is published) with the name of each
+    /// zone that was added or whose serial moved: where NOTIFY starts.
+    void on_zone_changed(std::function<void(const std::string&)> fn) { on_zone_changed_ = std::move(fn); }
+
     /// Zones reloaded whole / brought forward from the journal, for metrics and tests.
     std::uint64_t full_loads() const { return full_loads_; }
     std::uint64_t incremental_updates() const { return incremental_updates_; }
@@ -46,6 +51,7 @@ private:
     storage::database& db_;
     dns::zone_holder& holder_;
     std::map<std::string, known_zone> known_; ///< touched only on the writer thread (and at start)
+    std::function<void(const std::string&)> on_zone_changed_;
     std::uint64_t full_loads_ = 0;
     std::uint64_t incremental_updates_ = 0;
 };

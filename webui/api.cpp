@@ -50,6 +50,7 @@ api::api(config cfg, storage::database& db, metrics::registry& metrics, const li
     add_token_routes();
     add_audit_routes();
     add_zone_routes();
+    add_dns_access_routes();
     openapi_info info;
     info.version = DDID_VERSION;
     info.description = "The REST API of a ddid node. Authenticate with the session cookie set by POST /api/v1/login "

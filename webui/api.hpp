@@ -61,6 +61,7 @@ private:
     void add_audit_routes();  // routes_audit.cpp
     void add_system_routes(); // routes_system.cpp
     void add_zone_routes();   // routes_zones.cpp
+    void add_dns_access_routes(); // routes_dns_access.cpp
 
     /// The caller behind the request's token or cookie; throws 401.
     principal authenticate(const http_request& req);

@@ -7,6 +7,7 @@
 #include "webui/api_error.hpp"
 #include "webui/audit.hpp"
 #include "webui/json_input.hpp"
+#include "webui/store_call.hpp"
 #include "webui/time_text.hpp"
 
 #include <algorithm>
@@ -21,23 +22,6 @@ namespace store = dns::store;
 
 constexpr std::size_t default_record_limit = 1000;
 constexpr std::size_t max_record_limit = 10000;
-
-/// Runs a store call, turning its errors into API errors. A storage failure stays an internal
-/// error (500): it is not the caller's fault.
-template <class F>
-auto store_call(F&& fn) -> decltype(fn()) {
-    try {
-        return fn();
-    } catch (const storage::storage_error&) {
-        throw;
-    } catch (const store::not_found_error& e) {
-        throw api_error::not_found(e.what());
-    } catch (const store::conflict_error& e) {
-        throw api_error::conflict(e.what(), e.field());
-    } catch (const ddid::error& e) {
-        throw api_error::bad_request("invalid_field", e.what(), e.field());
-    }
-}
 
 json zone_json(const store::zone_info& z) {
     return {{"name", z.name},

@@ -1,6 +1,7 @@
 #include "dns/net/tcp_server.hpp"
 
 #include "core/log.hpp"
+#include "dns/control.hpp"
 #include "dns/process_query.hpp"
 #include "dns/wire/constants.hpp"
 
@@ -97,7 +98,7 @@ private:
         if (!answer_buffered()) return;
         write();
         if (!reading_ && !read_closed_ && pending_.size() < pending_high_water) read();
-        if (read_closed_ && !write_active_ && pending_.empty()) close();
+        if (read_closed_ && !write_active_ && pending_.empty() && deferred_ == 0) close();
     }
 
     /// Answers every complete frame in the read buffer; false if the connection was closed.
@@ -116,6 +117,10 @@ private:
             const auto zones = owner_.zones_.snapshot();
             const auto result = process_query(query, owner_.scratch_, owner_.zones_.context(transport::tcp, zones.get()));
             owner_.counters_.count(transport::tcp, result, peer());
+            if (result.state == query_state::deferred) {
+                defer(query);
+                continue;
+            }
             if (result.state != query_state::answered) {
                 // Not a DNS query at all: the framing cannot be trusted any more.
                 close();
@@ -128,6 +133,31 @@ private:
         }
         if (begin_ == end_) begin_ = end_ = 0;
         return true;
+    }
+
+    /// Hands a transfer, UPDATE or signed query to the control path; its responses join the
+    /// stream when they are ready (RFC 7766 6.2.1.1 lets them overtake later answers). A large
+    /// transfer arrives as one block, so its messages are never interleaved with others.
+    void defer(std::span<const std::uint8_t> query) {
+        ++deferred_;
+        auto self = shared_from_this();
+        const bool queued = owner_.zones_.control->submit(
+            query, peer(), transport::tcp, [self](control_path::responses out) {
+                asio::post(self->owner_.ioc_, [self, out = std::move(out)]() mutable { self->on_deferred(out); });
+            });
+        if (!queued) --deferred_;
+    }
+
+    void on_deferred(control_path::responses& out) {
+        --deferred_;
+        if (closed_) return;
+        for (const auto& m : out) {
+            pending_.push_back(static_cast<std::uint8_t>(m.size() >> 8));
+            pending_.push_back(static_cast<std::uint8_t>(m.size()));
+            pending_.insert(pending_.end(), m.begin(), m.end());
+        }
+        last_activity_ = steady::now();
+        pump();
     }
 
     /// Makes the read buffer able to hold a frame of `frame` octets from `begin_`.
@@ -192,7 +222,7 @@ private:
         timer_.expires_at(last_activity_ + owner_.idle_);
         timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (ec || self->closed_) return;
-            if (steady::now() >= self->last_activity_ + self->owner_.idle_) {
+            if (self->deferred_ == 0 && steady::now() >= self->last_activity_ + self->owner_.idle_) {
                 self->close();
                 return;
             }
@@ -208,6 +238,7 @@ private:
     std::size_t begin_ = 0, end_ = 0;
     std::vector<std::uint8_t> pending_;
     std::vector<std::uint8_t> in_flight_; // being written; swapped with pending_ so both keep capacity
+    unsigned deferred_ = 0; // messages with the control path, whose answers are still to come
     bool reading_ = false;
     bool write_active_ = false;
     bool read_closed_ = false;

@@ -181,6 +181,46 @@ record parse_rr(const rr_input& in, std::string_view origin, std::uint32_t defau
     return to_record(rr.get());
 }
 
+std::optional<wire_rr> record_from_wire(std::span<const std::uint8_t> message, std::size_t& pos) {
+    // Where the record ends, found from its header: ldns reads a type's fields but does not
+    // check that they end at RDLENGTH.
+    std::size_t at = pos;
+    for (;;) {
+        if (at >= message.size()) return std::nullopt;
+        const std::uint8_t len = message[at];
+        if (len == 0) {
+            ++at;
+            break;
+        }
+        if ((len & 0xc0) == 0xc0) {
+            at += 2;
+            break;
+        }
+        if (len & 0xc0) return std::nullopt;
+        at += 1 + std::size_t{len};
+    }
+    if (at + 10 > message.size()) return std::nullopt;
+    const std::size_t end = at + 10 + ((std::size_t{message[at + 8]} << 8) | message[at + 9]);
+    if (end > message.size()) return std::nullopt;
+
+    std::size_t read = pos;
+    ldns_rr* raw = nullptr;
+    const ldns_status s = ldns_wire2rr(&raw, message.data(), message.size(), &read, LDNS_SECTION_ANSWER);
+    rr_ptr rr(raw);
+    if (s != LDNS_STATUS_OK || !rr || read != end) return std::nullopt;
+    const ldns_rr_descriptor* d = ldns_rr_descript(ldns_rr_get_type(rr.get()));
+    const bool known = d && d->_type == ldns_rr_get_type(rr.get());
+    wire_rr out;
+    out.rdata_valid = !known || ldns_rr_rd_count(rr.get()) >= ldns_rr_descriptor_minimum(d);
+    try {
+        out.rr = to_record(rr.get());
+    } catch (const ddid::error&) {
+        return std::nullopt;
+    }
+    pos = end;
+    return out;
+}
+
 std::string rr_text(const record& r) { return printed(from_record(r).get()); }
 
 std::string rdata_text(const record& r) {

@@ -44,6 +44,19 @@ struct rr_input {
 record parse_rr(const rr_input& in, std::string_view origin, std::uint32_t default_ttl,
                 const std::string& field_prefix = {});
 
+/// A resource record read from a received message.
+struct wire_rr {
+    record rr;               ///< canonical form, as parse_rr makes it; class and TTL as sent
+    bool rdata_valid = false; ///< the RDATA holds every field its type needs (an unknown type's always does)
+};
+
+/// Reads the resource record that starts at `pos` in the whole DNS message `message`, following
+/// compression pointers in the owner and in the RDATA, and moves `pos` past it. nullopt when it
+/// cannot be decoded: it runs past the message, a name is bad, or the type's fields do not end
+/// exactly at RDLENGTH. An empty RDATA (a delete, a prerequisite) decodes, with rdata_valid false
+/// when the type needs fields.
+std::optional<wire_rr> record_from_wire(std::span<const std::uint8_t> message, std::size_t& pos);
+
 /// The record as one presentation line (owner, TTL, class, type, RDATA; tab separated).
 std::string rr_text(const record& r);
 /// Only the RDATA of the record in presentation text.

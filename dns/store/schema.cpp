@@ -41,6 +41,26 @@ CREATE TABLE dns_journal (
     added BLOB NOT NULL
 );
 CREATE INDEX dns_journal_zone ON dns_journal(zone_id, id);
+)sql"},
+             {2, "TSIG keys and per-zone access lists (transfer, update, notify)", R"sql(
+CREATE TABLE dns_tsig_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,     -- absolute, lower-case: "xfr-key."
+    algorithm TEXT NOT NULL CHECK (algorithm IN ('hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512')),
+    secret BLOB NOT NULL,          -- raw octets; never returned by the API after creation
+    created_at INTEGER NOT NULL
+);
+-- kind 'transfer' and 'update': who may (a network, and the key the request must be signed
+-- with, if any; updates always need one); kind 'notify': where NOTIFY goes (an address and port).
+CREATE TABLE dns_zone_access (
+    id INTEGER PRIMARY KEY,
+    zone_id INTEGER NOT NULL REFERENCES dns_zones(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('transfer', 'update', 'notify')),
+    address TEXT NOT NULL,
+    port INTEGER NOT NULL DEFAULT 53 CHECK (port BETWEEN 1 AND 65535),
+    key_name TEXT REFERENCES dns_tsig_keys(name) ON DELETE RESTRICT
+);
+CREATE INDEX dns_zone_access_zone ON dns_zone_access(zone_id, kind);
 )sql"}}};
 }
 

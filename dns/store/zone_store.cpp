@@ -228,6 +228,16 @@ record soa_of(storage::connection& c, const zone_row& z) {
 /// serial and writes the journal. Nothing is written when the zone's data would not change.
 change_result apply_change(storage::connection& c, zone_row& z, const std::vector<record>& remove,
                            const std::vector<record>& add, std::int64_t now_ms) {
+    // A zone imported already signed is served as it was signed: a change would bump the serial
+    // under a stale signature and leave new records unsigned, which validating resolvers treat as
+    // bogus. Until online signing exists, such a zone changes only by importing it re-signed.
+    auto signed_check = c.prepare("SELECT 1 FROM dns_records WHERE zone_id = ? AND owner = ? AND type IN (46, 48) LIMIT 1");
+    signed_check.bind(1, z.id).bind_blob(2, as_blob(z.apex));
+    if (signed_check.step())
+        throw conflict_error("the zone " + z.name +
+                                 " is DNSSEC-signed (imported with its signatures) and ddid does not sign zones yet: "
+                                 "sign the changed zone file and import it again",
+                             "zone");
     const record old_soa = soa_of(c, z);
     std::vector<record> removed, added;
     for (const auto& r : remove)
@@ -329,10 +339,9 @@ record parse_in_zone(const rr_input& in, const zone_row& z, std::uint32_t defaul
     return r;
 }
 
-/// Stores a new zone and its records after checking them all.
+/// Stores a new zone and its records; the caller has checked them all (validate()).
 zone_row store_zone(storage::connection& c, const wire_name& apex, serial_policy policy, std::vector<record> records,
                     std::int64_t now_ms) {
-    validate(apex, records, true);
     zone_row z;
     z.apex = apex;
     z.name = name_text(apex);
@@ -424,6 +433,7 @@ zone_info create_zone(storage::connection& c, const zone_spec& spec, std::int64_
             throw ddid::error(name_text(r.owner) + " is outside the zone " + origin, prefix + "owner");
         records.push_back(std::move(r));
     }
+    validate(apex, records, true);
     return info_of(c, store_zone(c, apex, spec.policy, std::move(records), now_ms));
 }
 
@@ -561,6 +571,27 @@ change_result delete_rrset(storage::connection& c, std::string_view zone, std::s
     const auto code = type_code(type);
     if (!code) throw ddid::error("unknown record type \"" + std::string(type) + "\"", "type");
     return apply_change(c, z, rrset_of(c, z.id, owner_wire, *code), {}, now_ms);
+}
+
+std::vector<record> records_at_name(storage::connection& c, std::string_view zone,
+                                    std::span<const std::uint8_t> owner) {
+    const zone_row z = require_zone(c, zone);
+    auto records = records_at(c, z.id, wire_name(owner.begin(), owner.end()));
+    std::sort(records.begin(), records.end(), record_order);
+    return records;
+}
+
+change_result apply_records(storage::connection& c, std::string_view zone, const std::vector<record>& remove,
+                            const std::vector<record>& add, std::int64_t now_ms) {
+    zone_row z = require_zone(c, zone);
+    for (const auto* list : {&remove, &add})
+        for (const auto& r : *list) {
+            if (r.type == type_soa)
+                throw ddid::error("the SOA record is kept by the zone itself: " + name_text(r.owner), "type");
+            if (!is_at_or_below(r.owner, z.apex))
+                throw ddid::error(name_text(r.owner) + " is outside the zone " + z.name, "owner");
+        }
+    return apply_change(c, z, remove, add, now_ms);
 }
 
 std::string export_zone(storage::connection& c, std::string_view zone) {

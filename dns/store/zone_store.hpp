@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,6 +148,16 @@ change_result replace_rrset(storage::connection& c, std::string_view zone, std::
 /// Deletes the RRset at `owner`/`type`.
 change_result delete_rrset(storage::connection& c, std::string_view zone, std::string_view owner,
                            std::string_view type, std::int64_t now_ms);
+
+/// Every record at `owner` (lower-cased wire form) in the zone, in canonical order.
+std::vector<record> records_at_name(storage::connection& c, std::string_view zone,
+                                    std::span<const std::uint8_t> owner);
+/// Removes the records of `remove` (matched by owner, type and RDATA; absent ones ignored) and
+/// adds those of `add` (canonical wire form, as parse_rr and record_from_wire make them) as one
+/// change, like the functions above: the result validated, the serial bumped once, one journal
+/// entry. Neither list may hold the SOA. For changes that arrive in wire form (dynamic update).
+change_result apply_records(storage::connection& c, std::string_view zone, const std::vector<record>& remove,
+                            const std::vector<record>& add, std::int64_t now_ms);
 
 // ---- zone files ----
 
