@@ -3,10 +3,13 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "app/zone_sync.hpp"
+#include "dns/control.hpp"
+#include "dns/notify.hpp"
 #include "dns/server.hpp"
 #include "dns/store/zone_store.hpp"
 #include "dns/zone/zone_set.hpp"
 #include "storage/database.hpp"
+#include "webui/audit.hpp"
 #include "webui/bootstrap.hpp"
 #include "webui/server.hpp"
 
@@ -51,7 +54,32 @@ dns::server_options dns_options(const node_config& c, std::shared_ptr<dns::zone_
     o.workers = static_cast<unsigned>(c.dns.workers);
     o.tcp_idle_timeout = c.dns.tcp_idle_timeout;
     o.tcp_max_connections = static_cast<std::size_t>(c.dns.tcp_max_connections);
+    o.rrl.enabled = c.dns.rrl.enabled;
+    o.rrl.responses_per_second = static_cast<std::uint32_t>(c.dns.rrl.responses_per_second);
+    o.rrl.slip = static_cast<std::uint32_t>(c.dns.rrl.slip);
+    o.rrl.window = c.dns.rrl.window;
+    o.rrl.ipv4_prefix = static_cast<std::uint8_t>(c.dns.rrl.ipv4_prefix);
+    o.rrl.ipv6_prefix = static_cast<std::uint8_t>(c.dns.rrl.ipv6_prefix);
+    o.rrl.table_size = static_cast<std::size_t>(c.dns.rrl.table_size);
+    o.rrl.exempt = dns::parse_networks(c.dns.rrl.exempt, "dns.rrl.exempt");
     return o;
+}
+
+/// A dynamic update goes into the audit log like an API change, in the same transaction; the
+/// actor is the TSIG key that signed it.
+void audit_dynamic_update(storage::connection& c, const dns::update::applied_update& u) {
+    auto records = [](const std::vector<dns::store::record_view>& list) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& r : list) out.push_back({{"owner", r.owner}, {"type", r.type}, {"ttl", r.ttl}, {"rdata", r.rdata}});
+        return out;
+    };
+    std::string source(u.client);
+    // "192.0.2.1:5353" or "[2001:db8::1]:5353": the audit log keeps the address, as for API calls.
+    if (const auto colon = source.rfind(':'); colon != std::string::npos) source.erase(colon);
+    if (source.size() > 2 && source.front() == '[' && source.back() == ']') source = source.substr(1, source.size() - 2);
+    webui::audit::record(c, {"dns-update:" + std::string(u.key_name), source, "zone.update", "zone", std::string(u.zone),
+                             {{"records", records(u.change.removed)}},
+                             {{"records", records(u.change.added)}, {"serial", u.change.serial}}});
 }
 
 } // namespace
@@ -120,7 +148,20 @@ void appliance::start() {
     metrics_.add_gauge_fn("ddid_dns_zone_incremental_updates_total", "Zone changes applied from the journal.", {},
                           [s = zone_sync_.get()] { return static_cast<double>(s->incremental_updates()); });
 
-    dns_ = std::make_unique<dns::server>(dns_options(cfg_, zones_), metrics_);
+    dns::notify_options notify;
+    notify.sources = cfg_.dns.notify_source;
+    notifier_ = std::make_unique<dns::notifier>(*db_, metrics_, notify);
+    notifier_->start();
+    zone_sync_->on_zone_changed([n = notifier_.get()](const std::string& zone) { n->zone_changed(zone); });
+
+    dns::control_options control;
+    control.minimal_responses = cfg_.dns.minimal_responses;
+    control.update.on_applied = audit_dynamic_update;
+    control_ = std::make_unique<dns::control_path>(*db_, zones_, metrics_, control);
+    control_->start();
+    auto dns_opts = dns_options(cfg_, zones_);
+    dns_opts.control = control_.get();
+    dns_ = std::make_unique<dns::server>(std::move(dns_opts), metrics_);
     dns_->start();
 
     web_ = std::make_unique<webui::server>(web_options(cfg_, data_dir_), *db_, metrics_, [this] { return services(); });
@@ -211,10 +252,18 @@ void appliance::stop() {
         web_->stop();
         web_.reset();
     }
+    // The control path and the notifier first: they send on the server's sockets and read the
+    // database.
+    if (control_) control_->stop();
+    if (notifier_) {
+        notifier_->stop();
+        notifier_.reset();
+    }
     if (dns_) {
         dns_->stop();
         dns_.reset();
     }
+    control_.reset();
     if (db_) {
         db_->stop();
         db_.reset();

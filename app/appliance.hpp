@@ -19,6 +19,8 @@ class database;
 struct module_migrations;
 }
 namespace ddid::dns {
+class control_path;
+class notifier;
 class server;
 class zone_holder;
 }
@@ -72,6 +74,8 @@ private:
     std::unique_ptr<storage::database> db_;
     std::shared_ptr<dns::zone_holder> zones_;
     std::unique_ptr<zone_sync> zone_sync_;
+    std::unique_ptr<dns::notifier> notifier_;
+    std::unique_ptr<dns::control_path> control_;
     std::unique_ptr<dns::server> dns_;
     std::unique_ptr<webui::server> web_;
     std::optional<std::string> initial_password_;

@@ -1,5 +1,9 @@
 #include "app/node_config.hpp"
 
+#include "core/network.hpp"
+
+#include "dns/rrl.hpp"
+
 namespace ddid::app {
 
 using config::apply;
@@ -26,6 +30,26 @@ const config::schema<node_config>& node_schema() {
             apply::restart, "Most DNS TCP connections open at once; more are refused."),
         config::boolean_key<C>("dns.minimal_responses", [](auto& c) -> auto& { return c.dns.minimal_responses; }, apply::restart,
             "Leave out additional-section records that are not required (referral glue is always sent)."),
+        config::strings_key<C>("dns.notify_source", [](auto& c) -> auto& { return c.dns.notify_source; }, apply::restart,
+            "Addresses NOTIFY messages are sent from: at most one IPv4 and one IPv6 address of this host (an HA pair uses its virtual addresses, so that secondaries accept NOTIFY from whichever node is active). Empty: the kernel chooses."),
+        config::boolean_key<C>("dns.rrl.enabled", [](auto& c) -> auto& { return c.dns.rrl.enabled; }, apply::restart,
+            "Response rate limiting of UDP answers: responses are counted per client network, response kind (answer per name and type, NXDOMAIN and NODATA per zone, referral per delegation, error) and name; past the rate they are dropped or sent truncated. TCP is never limited."),
+        config::integer_key<C>("dns.rrl.responses_per_second", [](auto& c) -> auto& { return c.dns.rrl.responses_per_second; },
+            1, 1000000, apply::restart,
+            "Responses per second one bucket (client network, kind, name) may get before it is limited."),
+        config::integer_key<C>("dns.rrl.slip", [](auto& c) -> auto& { return c.dns.rrl.slip; }, 0, 10, apply::restart,
+            "Every slip-th limited response is sent truncated (TC=1, no records) so that a real client retries over TCP; the others are dropped. 0: drop all, 1: truncate all."),
+        config::duration_key<C>("dns.rrl.window", [](auto& c) -> auto& { return c.dns.rrl.window; },
+            std::chrono::seconds(1), std::chrono::hours(1), apply::restart,
+            "Rates are averaged over this window: a bucket falls at most rate x window responses behind, and stays limited until it has paid that back or been quiet this long."),
+        config::integer_key<C>("dns.rrl.ipv4_prefix", [](auto& c) -> auto& { return c.dns.rrl.ipv4_prefix; }, 0, 32, apply::restart,
+            "IPv4 clients in one network of this prefix length share buckets."),
+        config::integer_key<C>("dns.rrl.ipv6_prefix", [](auto& c) -> auto& { return c.dns.rrl.ipv6_prefix; }, 0, 128, apply::restart,
+            "IPv6 clients in one network of this prefix length share buckets."),
+        config::integer_key<C>("dns.rrl.table_size", [](auto& c) -> auto& { return c.dns.rrl.table_size; }, 1024, 16777216,
+            apply::restart, "Buckets in the table the UDP workers share (rounded up to a power of two, 16 bytes each); a new bucket takes the place of one with the most credit."),
+        config::strings_key<C>("dns.rrl.exempt", [](auto& c) -> auto& { return c.dns.rrl.exempt; }, apply::restart,
+            "Client networks never limited, in CIDR notation (\"192.0.2.0/24\", \"2001:db8::/48\", or a bare address)."),
         config::endpoints_key<C>("http.listen", [](auto& c) -> auto& { return c.http.listen; }, apply::restart,
             "Addresses the HTTPS console and REST API listen on."),
         config::string_key<C>("http.tls_cert", [](auto& c) -> auto& { return c.http.tls_cert; }, apply::restart,
@@ -48,6 +72,23 @@ const config::schema<node_config>& node_schema() {
     return table;
 }
 
+namespace {
+
+void validate_notify_sources(const std::vector<std::string>& sources) {
+    bool v4 = false, v6 = false;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const std::string key = "dns.notify_source[" + std::to_string(i) + "]";
+        const auto net = parse_network(sources[i]);
+        if (!net || sources[i].find('/') != std::string::npos)
+            throw config_error(key, "\"" + sources[i] + "\" is not a numeric IPv4 or IPv6 address");
+        bool& seen = net->v6 ? v6 : v4;
+        if (seen) throw config_error(key, std::string("a second ") + (net->v6 ? "IPv6" : "IPv4") + " source address");
+        seen = true;
+    }
+}
+
+} // namespace
+
 void validate(const node_config& c) {
     if (c.storage.data_dir.empty()) throw config_error("storage.data_dir", "must not be empty");
     if (c.http.listen.empty()) throw config_error("http.listen", "needs at least one address: the console and API are the only way to manage the node");
@@ -61,6 +102,8 @@ void validate(const node_config& c) {
                     throw config_error(std::string(key) + "[" + std::to_string(j) + "]", eps[j].to_string() + " is listed twice");
     };
     unique(c.dns.listen, "dns.listen");
+    dns::parse_networks(c.dns.rrl.exempt, "dns.rrl.exempt");
+    validate_notify_sources(c.dns.notify_source);
     unique(c.http.listen, "http.listen");
 }
 

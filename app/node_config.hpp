@@ -31,6 +31,17 @@ struct node_config {
         duration tcp_idle_timeout = std::chrono::seconds(10);
         std::int64_t tcp_max_connections = 256;
         bool minimal_responses = false;
+        std::vector<std::string> notify_source;
+        struct rrl_section {
+            bool enabled = false;
+            std::int64_t responses_per_second = 20;
+            std::int64_t slip = 2;
+            duration window = std::chrono::seconds(15);
+            std::int64_t ipv4_prefix = 24;
+            std::int64_t ipv6_prefix = 56;
+            std::int64_t table_size = 65536;
+            std::vector<std::string> exempt;
+        } rrl;
     } dns;
     struct http_section {
         std::vector<endpoint> listen{{"127.0.0.1", 8443, false}};

@@ -82,10 +82,12 @@ listen_sockets bind_listen_address(const ddid::endpoint& ep, unsigned workers) {
 } // namespace
 
 struct server::impl {
-    impl(server_options o, metrics::registry& r) : options(std::move(o)), counters(r) {}
+    impl(server_options o, metrics::registry& r) : options(std::move(o)), counters(r), rrl_counters(r) {}
 
     server_options options;
     net::stats counters;
+    dns::rrl_counters rrl_counters;
+    std::unique_ptr<response_limiter> limiter; ///< shared by the UDP workers; nullptr: RRL off
     std::vector<bound_socket> bound;
     net::unique_fd stop_fd;
     std::vector<std::unique_ptr<net::udp_worker>> workers;
@@ -107,7 +109,7 @@ void server::start() {
 
     // Bind everything before starting any thread, so a failure leaves nothing running.
     std::vector<std::vector<net::udp_socket>> per_worker(workers);
-    const net::zone_source zones{m.options.zones.get(), m.options.minimal_responses};
+    const net::zone_source zones{m.options.zones.get(), m.options.minimal_responses, m.options.control};
     auto tcp = std::make_unique<net::tcp_server>(m.counters, m.options.tcp_idle_timeout, m.options.tcp_max_connections, zones);
     std::vector<bound_socket> bound;
     for (const auto& ep : m.options.listen) {
@@ -124,11 +126,15 @@ void server::start() {
     net::unique_fd stop_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop_fd) throw ddid::error(std::string("dns: eventfd failed: ") + std::strerror(errno));
 
+    // One limiter for every worker: the kernel spreads a client's source ports over them.
+    auto limiter = make_response_limiter(m.options.rrl, m.rrl_counters);
     std::vector<std::unique_ptr<net::udp_worker>> worker_objects;
     for (auto& sockets : per_worker)
-        worker_objects.push_back(std::make_unique<net::udp_worker>(std::move(sockets), stop_fd.get(), m.counters, zones));
+        worker_objects.push_back(std::make_unique<net::udp_worker>(std::move(sockets), stop_fd.get(), m.counters, zones,
+                                                                   limiter.get()));
 
     m.stop_fd = std::move(stop_fd);
+    m.limiter = std::move(limiter);
     m.workers = std::move(worker_objects);
     m.tcp = std::move(tcp);
     m.bound = std::move(bound);
@@ -144,6 +150,9 @@ void server::start() {
         if (b.proto == "udp") log::info("dns.listen", {{"proto", b.proto}, {"address", b.ep.to_string()}, {"workers", workers}});
         else log::info("dns.listen", {{"proto", b.proto}, {"address", b.ep.to_string()}});
     }
+    if (const auto& r = m.options.rrl; r.enabled)
+        log::info("dns.rrl_enabled", {{"responses_per_second", r.responses_per_second}, {"slip", r.slip},
+                                      {"window", format_duration(r.window)}, {"exempt", r.exempt.size()}});
 }
 
 std::vector<bound_socket> server::bound() const { return impl_->bound; }

@@ -5,6 +5,7 @@
 #include "core/duration.hpp"
 #include "core/endpoint.hpp"
 #include "core/metrics.hpp"
+#include "dns/rrl.hpp"
 #include "dns/zone/zone_set.hpp"
 
 #include <chrono>
@@ -14,6 +15,8 @@
 #include <vector>
 
 namespace ddid::dns {
+
+class control_path;
 
 struct server_options {
     /// Addresses served over UDP and TCP; port 0 = any free port (the same for UDP and TCP).
@@ -28,6 +31,11 @@ struct server_options {
     std::shared_ptr<zone_holder> zones;
     /// Leave out additional records that are not required (referral glue is always sent).
     bool minimal_responses = false;
+    /// Answers what the hot path defers: transfers, UPDATE, NOTIFY, TSIG-signed messages. Not
+    /// owned; stop it before the server. nullptr: transfers REFUSED, UPDATE and NOTIFY NOTIMP.
+    control_path* control = nullptr;
+    /// Response rate limiting of UDP answers (off by default); each UDP worker keeps its own table.
+    rrl_options rrl;
 };
 
 /// A socket the server listens on, with the port it actually got.

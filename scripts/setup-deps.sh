@@ -8,16 +8,20 @@ build_pkgs=(
   libldns-dev libsqlite3-dev libboost-dev nlohmann-json3-dev libssl-dev libpcap-dev doctest-dev
 )
 run_pkgs=(openssl ca-certificates)
-test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps)
+# bind9 and knot are the secondaries of the zone-transfer test; bind9-utils signs zones for the DNSSEC test.
+test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps bind9 bind9-utils knot)
 # Reference servers and load generators, for `make bench` only.
 bench_pkgs=(python3 dnsutils knot-dnsutils dnsperf nsd knot bind9 util-linux procps)
+# clang 14 with libFuzzer and the sanitizer runtimes, for `make fuzz` only.
+fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14 python3)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 case "${1:-run}" in
   test) want+=("${test_pkgs[@]}") ;;
   bench) want+=("${bench_pkgs[@]}") ;;
+  fuzz) want+=("${fuzz_pkgs[@]}") ;;
   run) ;;
-  *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [run|test|bench|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,6 +1,7 @@
 #include "dns/net/udp_worker.hpp"
 
 #include "core/log.hpp"
+#include "dns/control.hpp"
 #include "dns/process_query.hpp"
 #include "dns/wire/constants.hpp"
 
@@ -49,11 +50,13 @@ std::size_t reply_source(const msghdr& query, std::uint8_t* control, std::size_t
 
 } // namespace
 
-udp_worker::udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters, zone_source zones)
+udp_worker::udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters, zone_source zones,
+                       response_limiter* limiter)
     : sockets_(std::move(sockets)),
       stop_fd_(stop_fd),
       stats_(counters),
       zones_(zones),
+      limiter_(limiter),
       receive_buffers_(batch * receive_size),
       response_buffers_(batch * wire::our_udp_size) {
     static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) <= control_size);
@@ -105,6 +108,7 @@ void udp_worker::drain(const udp_socket& s) noexcept {
         // One snapshot per batch: a change published meanwhile is seen by the next batch.
         const auto zones = zones_.snapshot();
         const query_context ctx = zones_.context(transport::udp, zones.get());
+        const std::uint64_t now_ms = limiter_ ? rrl_clock_ms() : 0;
         unsigned replies = 0;
         for (int i = 0; i < got; ++i) {
             const msghdr& h = received_[i].msg_hdr;
@@ -115,8 +119,14 @@ void udp_worker::drain(const udp_socket& s) noexcept {
             }
             std::span<const std::uint8_t> query(receive_buffers_.data() + i * receive_size, received_[i].msg_len);
             std::span<std::uint8_t> response(response_buffers_.data() + replies * wire::our_udp_size, wire::our_udp_size);
-            const auto result = process_query(query, response, ctx);
+            auto result = process_query(query, response, ctx);
+            if (limiter_ && result.state == query_state::answered) {
+                const auto action = limiter_->limit(peer, response, result.length, result.rcode, now_ms);
+                // Dropped by RRL: a query received, no response (the limiter counts it by kind).
+                if (action == rrl_action::drop) result = query_result{};
+            }
             stats_.count(transport::udp, result, peer);
+            if (result.state == query_state::deferred) defer(s, query, h);
             if (result.state != query_state::answered) continue;
 
             msghdr& r = replies_[replies].msg_hdr;
@@ -135,6 +145,41 @@ void udp_worker::drain(const udp_socket& s) noexcept {
         }
         send_batch(s, replies);
         if (static_cast<std::size_t>(got) < batch) return;
+    }
+}
+
+void udp_worker::defer(const udp_socket& s, std::span<const std::uint8_t> query, const msghdr& h) noexcept {
+    // The reply is sent from the control thread, on the same socket and from the same local
+    // address as a hot-path answer would be.
+    struct destination {
+        int fd;
+        sockaddr_storage peer;
+        socklen_t peer_length;
+        alignas(cmsghdr) std::array<std::uint8_t, control_size> control;
+        std::size_t control_length;
+    };
+    try {
+        auto to = std::make_shared<destination>();
+        to->fd = s.fd.get();
+        std::memcpy(&to->peer, h.msg_name, std::min<std::size_t>(h.msg_namelen, sizeof to->peer));
+        to->peer_length = h.msg_namelen;
+        to->control_length = s.wildcard ? reply_source(h, to->control.data(), control_size) : 0;
+        const auto* peer = reinterpret_cast<const sockaddr*>(&to->peer);
+        zones_.control->submit(query, peer, transport::udp, [&counters = stats_, to](control_path::responses out) {
+            for (auto& m : out) {
+                iovec iov{m.data(), m.size()};
+                msghdr r{};
+                r.msg_name = &to->peer;
+                r.msg_namelen = to->peer_length;
+                r.msg_iov = &iov;
+                r.msg_iovlen = 1;
+                r.msg_control = to->control_length ? to->control.data() : nullptr;
+                r.msg_controllen = to->control_length;
+                if (::sendmsg(to->fd, &r, 0) < 0) counters.count_dropped(drop_reason::send_error);
+            }
+        });
+    } catch (const std::bad_alloc&) {
+        stats_.count_dropped(drop_reason::send_error);
     }
 }
 

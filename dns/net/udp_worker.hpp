@@ -6,6 +6,7 @@
 #include "dns/net/socket.hpp"
 #include "dns/net/stats.hpp"
 #include "dns/net/zone_source.hpp"
+#include "dns/rrl.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -26,8 +27,11 @@ struct udp_socket {
 
 class udp_worker {
 public:
-    /// `stop_fd` becomes readable when the worker must return from run().
-    udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters, zone_source zones = {});
+    /// `stop_fd` becomes readable when the worker must return from run(). With a `limiter`
+    /// (shared by the workers, outliving them), answers pass response rate limiting
+    /// (dns/rrl.hpp) before they are sent.
+    udp_worker(std::vector<udp_socket> sockets, int stop_fd, stats& counters, zone_source zones = {},
+               response_limiter* limiter = nullptr);
     udp_worker(const udp_worker&) = delete;
     udp_worker& operator=(const udp_worker&) = delete;
 
@@ -40,12 +44,15 @@ private:
     static constexpr std::size_t control_size = 64; // CMSG_SPACE(sizeof(in6_pktinfo)) fits
 
     void drain(const udp_socket& s) noexcept;
+    /// Hands a deferred message to the control path, which answers on this socket.
+    void defer(const udp_socket& s, std::span<const std::uint8_t> query, const msghdr& h) noexcept;
     void send_batch(const udp_socket& s, unsigned count) noexcept;
 
     std::vector<udp_socket> sockets_;
     int stop_fd_;
     stats& stats_;
     zone_source zones_;
+    response_limiter* limiter_; ///< nullptr: RRL off
     std::vector<std::uint8_t> receive_buffers_;
     std::vector<std::uint8_t> response_buffers_;
     std::array<mmsghdr, batch> received_{};

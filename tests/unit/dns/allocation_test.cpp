@@ -1,8 +1,10 @@
-// Replaces the global allocation functions of this test binary with counting ones, to show that
-// the answer path allocates nothing. Counting is per thread and only while a test asks for it.
+// The answer path allocates nothing: counted with the test binary's counting allocation functions
+// (tests/unit/support/counting_new.hpp).
 #include "dns/process_query.hpp"
 #include "tests/unit/dns/answer_fixture.hpp"
 #include "tests/unit/dns/packet.hpp"
+#include "tests/unit/dns/signed_zone_fixture.hpp"
+#include "tests/unit/support/counting_new.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,68 +14,9 @@
 #include <new>
 #include <vector>
 
-namespace {
-
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-thread_local std::size_t allocated_bytes = 0;
-
-void* counted(std::size_t n) {
-    if (counting) {
-        ++allocations;
-        allocated_bytes += n;
-    }
-    return std::malloc(n == 0 ? 1 : n);
-}
-
-void* counted_aligned(std::size_t n, std::align_val_t a) {
-    if (counting) {
-        ++allocations;
-        allocated_bytes += n;
-    }
-    void* p = nullptr;
-    const auto alignment = std::max(static_cast<std::size_t>(a), sizeof(void*));
-    return ::posix_memalign(&p, alignment, n == 0 ? 1 : n) == 0 ? p : nullptr;
-}
-
-} // namespace
-
-void* operator new(std::size_t n) {
-    if (void* p = counted(n)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-    if (void* p = counted(n)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
-void* operator new(std::size_t n, std::align_val_t a) {
-    if (void* p = counted_aligned(n, a)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-    if (void* p = counted_aligned(n, a)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return counted_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return counted_aligned(n, a); }
-// These replacements pair with the ones above (all take memory from malloc); GCC cannot see that.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+using ddid::testing::allocated_bytes;
+using ddid::testing::allocations;
+using ddid::testing::counting;
 
 using namespace ddid::dns;
 using ddid::dns::test::packet;
@@ -217,4 +160,81 @@ TEST_CASE("adding one record to a 100,000-name zone copies a path, not the zone"
     counting = false;
     CHECK(allocations < 80);
     CHECK(after->get(test::wire("big.example"))->name_count() == 100001);
+}
+
+TEST_CASE("answering DO queries from signed zones allocates nothing") {
+    auto zones = std::make_shared<const zone_set>()->with_zone_replaced(zone::build(test::signed_nsec_zone()));
+    zones = zones->with_zone_replaced(zone::build(test::rfc5155_zone()));
+    zones = zones->with_zone_replaced(zone::build(test::example_net()));
+    auto with_do = [](std::string_view name, std::uint16_t type, std::uint16_t size = 1232) {
+        return packet{}.header(7, 0, 1, 0, 0, 1).question(name, type).opt(size, 0, 0x8000).bytes;
+    };
+    std::vector<std::vector<std::uint8_t>> queries;
+    queries.push_back(with_do("www.example.com", 1));           // answer + RRSIG
+    queries.push_back(with_do("nope.example.com", 1));          // NSEC NXDOMAIN
+    queries.push_back(with_do("www.example.com", 15));          // NSEC NODATA
+    queries.push_back(with_do("wild.example.com", 1));          // empty non-terminal
+    queries.push_back(with_do("x.wild.example.com", 1));        // wildcard answer
+    queries.push_back(with_do("x.wild.example.com", 15));       // wildcard NODATA
+    queries.push_back(with_do("www.sub.example.com", 1));       // referral with DS
+    queries.push_back(with_do("a.unsigned.example.com", 1));    // referral with NSEC
+    queries.push_back(with_do("alias.example.com", 1));         // CNAME chain
+    queries.push_back(with_do("example.com", 15));              // additional with RRSIG
+    queries.push_back(with_do("a.c.x.w.example", 1));           // NSEC3 NXDOMAIN
+    queries.push_back(with_do("ns1.example", 15));              // NSEC3 NODATA
+    queries.push_back(with_do("mc.c.example", 15));             // NSEC3 opt-out referral
+    queries.push_back(with_do("a.z.w.example", 15));            // NSEC3 wildcard answer
+    queries.push_back(with_do("a.z.w.example", 28));            // NSEC3 wildcard NODATA
+    queries.push_back(with_do("nope.example.com", 1, 512));     // truncated
+    queries.push_back(with_do("host.example.net", 1));          // unsigned zone
+    std::vector<std::uint8_t> response(65535);
+
+    std::size_t answered = 0, nxdomain = 0;
+    counting = true;
+    allocations = 0;
+    for (int i = 0; i < 10000; ++i) {
+        const auto& q = queries[static_cast<std::size_t>(i) % queries.size()];
+        const auto r = process_query(q, response, query_context{i % 2 ? transport::tcp : transport::udp, zones.get()});
+        if (r.state == query_state::answered) ++answered;
+        if (r.rcode == 3) ++nxdomain;
+    }
+    counting = false;
+    CHECK(allocations == 0);
+    CHECK(answered == 10000);
+    CHECK(nxdomain > 0);
+}
+
+TEST_CASE("a change to a signed 50,000-name zone copies paths of the trie and of the NSEC index") {
+    zone_data data = test::make_zone("big.example", {"big.example 3600 SOA ns.big.example admin.big.example 1 1 1 1 60"});
+    auto name_of = [](int i) { return "host" + std::to_string(i) + ".big.example"; };
+    std::vector<std::string> names{"big.example"};
+    for (int i = 0; i < 50000; ++i) names.push_back(name_of(i));
+    // The NSEC chain in canonical order: for these names, byte order of their first label.
+    std::sort(names.begin() + 1, names.end());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) data.records.push_back(test::make_record(names[i], 1, 300, {10, 0, 0, 1}));
+        data.records.push_back(test::make_record(names[i], 47, 60, test::wire(names[(i + 1) % names.size()])));
+    }
+    const auto z = zone::build(data);
+    REQUIRE(z->nsec_chain().size() == 50001);
+
+    // A new name in a signed zone: its data and NSEC, and its predecessor's NSEC pointing at it
+    // (host10000 < host10000x < host10001 in canonical order).
+    const std::vector<rrset_change> changes{
+        {test::wire("host10000x.big.example"), 1, 60, {{10, 9, 9, 9}}},
+        {test::wire("host10000x.big.example"), 47, 60, {test::wire("host10001.big.example")}},
+        {test::wire("host10000.big.example"), 47, 60, {test::wire("host10000x.big.example")}},
+    };
+    counting = true;
+    allocations = 0;
+    allocated_bytes = 0;
+    const auto next = z->with_changes(changes);
+    counting = false;
+    MESSAGE("signed one-name change: " << allocations << " allocations, " << allocated_bytes << " bytes");
+    CHECK(next->nsec_chain().size() == 50002);
+    CHECK(z->nsec_chain().size() == 50001);
+    // Trie paths for the two names plus one index path (expected depth about 2 ln n): about a
+    // hundred small allocations, nothing that grows with the zone.
+    CHECK(allocations < 250);
+    CHECK(allocated_bytes < 32 * 1024);
 }

@@ -105,11 +105,11 @@ TEST_CASE("the server answers from its zone holder over UDP and TCP, and sees pu
     // A change published through the holder is served by the next query.
     options.zones->update([](const zone_set& s) {
         rrset_change c;
-        c.owner = wire("fresh.example.com");
+        c.owner = test::wire("fresh.example.com");
         c.type = 1;
         c.ttl = 60;
         c.rdatas = {{192, 0, 2, 77}};
-        return s.with_rrset_changes(wire("example.com"), std::vector{c});
+        return s.with_rrset_changes(test::wire("example.com"), std::vector{c});
     });
     const auto fresh = udp_ask(port, "fresh.example.com", 1);
     REQUIRE(fresh);
