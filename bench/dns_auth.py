@@ -304,6 +304,8 @@ class Ddid(Server):
         info = json.loads(ready.read_text())
         host, port = info["http"][0].rsplit(":", 1)
         password = (Path(info["data_dir"]) / "initial-admin-password").read_text().strip()
+        self.http = (host, int(port))
+        self.password = password
         self.load_seconds = import_zone(host, int(port), password, self.zone_file.read_text())
 
 
@@ -333,6 +335,56 @@ def import_zone(host: str, port: int, password: str, text: str) -> float:
     if status not in (200, 201):
         raise RuntimeError(f"zone import failed: {status} {data[:300]!r}")
     return time.monotonic() - started
+
+
+def a_query(name: str, qid: int) -> bytes:
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split("."))
+    return qid.to_bytes(2, "big") + b"\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00" + labels + b"\x00\x00\x01\x00\x01"
+
+
+def answered(sock: socket.socket, name: str, qid: int) -> bool:
+    """One UDP query for NAME/A: True if it is answered NOERROR with a record."""
+    sock.send(a_query(name, qid))
+    while True:
+        data = sock.recv(4096)
+        if int.from_bytes(data[:2], "big") == qid:
+            return (data[3] & 0x0F) == 0 and int.from_bytes(data[6:8], "big") > 0
+
+
+def change_to_served(server: "Ddid", changes: int = 50) -> dict:
+    """Adds records through the REST API one at a time; for each, the time the API call took
+    (durable commit + new snapshot published) and until a query answers with the new record."""
+    host, port = server.http
+    status, cookie, data = api(host, port, "POST", "/api/v1/login", {"username": "admin", "password": server.password})
+    if status != 200:
+        raise RuntimeError(f"login failed: {status}")
+    cookie = cookie.split(";", 1)[0]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.connect(("127.0.0.1", server.port))
+    sock.settimeout(2)
+    api_ms, served_ms, first_try = [], [], 0
+    try:
+        for i in range(changes):
+            name = f"change{i}-{int(time.time() * 1000)}"
+            started = time.monotonic()
+            status, _, data = api(host, port, "PUT", f"/api/v1/zones/{ZONE}/rrsets/{name}/A",
+                                  {"ttl": 60, "rdata": ["192.0.2.1"]}, cookie)
+            returned = time.monotonic()
+            if status != 200:
+                raise RuntimeError(f"change failed: {status} {data[:200]!r}")
+            tries = 0
+            while not answered(sock, f"{name}.{ZONE}", (i * 131 + tries) & 0xFFFF):
+                tries += 1
+                if time.monotonic() - started > 10:
+                    raise RuntimeError(f"{name} not served 10 s after the change")
+            first_try += tries == 0
+            api_ms.append((returned - started) * 1000)
+            served_ms.append((time.monotonic() - started) * 1000)
+    finally:
+        sock.close()
+    q = statistics.quantiles
+    return {"api_ms": statistics.median(api_ms), "served_ms": statistics.median(served_ms),
+            "served_p95_ms": q(served_ms, n=20)[18], "first_try": first_try, "changes": changes}
 
 
 # ---- load ------------------------------------------------------------------------------------------
@@ -416,6 +468,18 @@ def main() -> int:
                 print(f"ddid/{name}: UDP qps {ratio('udp_max_qps'):.2f}x, efficiency {ratio('udp_fixed_eff'):.2f}x, "
                       f"TCP qps {ratio('tcp_max_qps'):.2f}x")
 
+        if "ddid" in args.servers.split(","):
+            d = Ddid(work, zone_file, build)
+            d.start()
+            try:
+                c = change_to_served(d)
+                print(f"\nddid, change to served ({args.names}-name zone, {c['changes']} API changes one by one): "
+                      f"API call {c['api_ms']:.1f} ms, served after {c['served_ms']:.1f} ms median "
+                      f"({c['served_p95_ms']:.1f} ms p95); served by the first query after the call returned: "
+                      f"{c['first_try']}/{c['changes']}", flush=True)
+            finally:
+                d.stop()
+
         if args.big and "ddid" in args.servers.split(","):
             big_file = work / "big.zone"
             big_file.write_text(make_zone(int(args.big / 1.7)))
@@ -439,6 +503,14 @@ def main() -> int:
                 wait_serving(d.port)
                 print(f"ddid restart with that zone in its database: serving after {time.monotonic() - started:.1f}s, "
                       f"resident memory {rss_mib(d.proc.pid):.0f} MiB", flush=True)
+                info = json.loads((d.work / "ready.json").read_text())
+                host, port = info["http"][0].rsplit(":", 1)
+                d.http = (host, int(port))
+                c = change_to_served(d)
+                print(f"ddid, change to served in the {records}-record zone: API call {c['api_ms']:.1f} ms, "
+                      f"served after {c['served_ms']:.1f} ms median ({c['served_p95_ms']:.1f} ms p95), "
+                      f"first query {c['first_try']}/{c['changes']}; resident memory after "
+                      f"{rss_mib(d.proc.pid):.0f} MiB", flush=True)
             finally:
                 d.stop()
     finally:
