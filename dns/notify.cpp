@@ -120,9 +120,14 @@ struct notifier::impl : std::enable_shared_from_this<notifier::impl> {
         std::optional<std::vector<std::uint8_t>> apex;
         try {
             db_.read([&](storage::connection& c) {
-                if (!store::find_zone(c, zone)) return;
+                store::zone_access access;
+                try {
+                    access = store::get_zone_access(c, zone);
+                } catch (const store::not_found_error&) {
+                    return; // deleted since
+                }
                 apex = store::parse_name(zone, ".", "zone");
-                for (const auto& t : store::get_zone_access(c, zone).notify) {
+                for (const auto& t : access.notify) {
                     std::optional<tsig::key> key;
                     if (t.key) key = store::find_tsig_key(c, std::string_view(*t.key));
                     targets.emplace_back(t, std::move(key));

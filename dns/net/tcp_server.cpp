@@ -265,6 +265,10 @@ void tcp_server::impl::accept(tcp::acceptor& acceptor) {
             boost::system::error_code ignored;
             socket.close(ignored);
         } else {
+            // Answers are written as soon as they are ready; Nagle would hold a small one back
+            // until the client acknowledges the previous one (RFC 7766 6.2.2 advises against).
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             std::make_shared<session>(*this, std::move(socket))->start();
         }
         accept(acceptor);

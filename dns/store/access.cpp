@@ -8,10 +8,12 @@
 namespace ddid::dns::store {
 namespace {
 
+/// The zone's row id; not find_zone(), which also counts the zone's records.
 std::int64_t zone_id(storage::connection& c, std::string_view zone) {
-    const auto found = find_zone(c, zone);
-    if (!found) throw not_found_error("no zone " + std::string(zone), "zone");
-    return found->id;
+    const std::string name = normalize_zone_name(zone);
+    const auto id = c.query_int("SELECT id FROM dns_zones WHERE name = ?", name);
+    if (!id) throw not_found_error("no zone " + name, "zone");
+    return *id;
 }
 
 std::string key_name_text(std::string_view name, const std::string& field) {

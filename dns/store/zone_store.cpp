@@ -193,7 +193,10 @@ std::vector<record> decode_records(const std::string& blob) {
 void validate_change(storage::connection& c, const zone_row& z, const std::set<wire_name>& touched) {
     std::set<wire_name> names = touched;
     // Delegations whose glue a touched name may be.
-    auto pointing = c.prepare("SELECT DISTINCT owner FROM dns_records WHERE zone_id = ? AND type = 2 AND rdata = ?");
+    // Without statistics SQLite prefers scanning the whole zone through the covering unique index
+    // (for the DISTINCT): named here, the lookup costs the same in a zone of any size.
+    auto pointing = c.prepare("SELECT DISTINCT owner FROM dns_records INDEXED BY dns_records_type "
+                              "WHERE zone_id = ? AND type = 2 AND rdata = ?");
     for (const auto& n : touched) {
         pointing.reset();
         pointing.bind(1, z.id).bind_blob(2, as_blob(n));
