@@ -44,10 +44,12 @@ lookup walk(const zone& z, name_view sname, std::uint16_t qtype) noexcept {
     const std::size_t labels = split_labels(sname, offsets);
     const std::size_t apex = z.apex_labels();
     const name_node* encloser = nullptr;
+    const bool has_nsec3 = !z.nsec3_chain().empty();
     for (std::size_t j = apex; j <= labels; ++j) {
-        const name_node* n = z.find(sname.subspan(offsets[labels - j]));
+        // The apex is always there: no trie walk for it (the walk is most of a query's cost).
+        const name_node* n = j == apex ? &z.apex_node() : z.find(sname.subspan(offsets[labels - j]));
         // NSEC3 owner names are not names of the zone (RFC 5155 7.2.8).
-        if (n && zone::is_nsec3_only(*n)) n = nullptr;
+        if (n && has_nsec3 && zone::is_nsec3_only(*n)) n = nullptr;
         if (!n) {
             if (!encloser || encloser->owner.size() + 2 > wire::max_name_size)
                 return {found::missing, nullptr, encloser};
