@@ -10,7 +10,7 @@
 #include "dns/xfr.hpp"
 #include "dns/zone/zone.hpp"
 #include "storage/database.hpp"
-#include "tests/unit/support/temp_dir.hpp"
+#include "tests/unit/dns/store_db.hpp"
 
 #include <doctest/doctest.h>
 
@@ -55,25 +55,15 @@ std::vector<std::uint8_t> query(std::string_view zone, std::uint16_t type, std::
 std::uint16_t rcode_of(const std::vector<std::uint8_t>& m) { return m[3] & 0x0f; }
 std::uint16_t count(const std::vector<std::uint8_t>& m, int at) { return static_cast<std::uint16_t>((m[at] << 8) | m[at + 1]); }
 
-struct fixture {
-    testing::temp_dir dir{"ddid-dns-control"};
-    std::unique_ptr<storage::database> db;
+struct fixture : test::store_db {
     std::shared_ptr<zone_holder> zones = std::make_shared<zone_holder>();
     metrics::registry registry;
     std::unique_ptr<control_path> control;
     tsig::key key;
 
-    fixture() {
-        storage::options o;
-        o.file = dir / "ddid.db";
-        o.readers = 1;
-        db = std::make_unique<storage::database>(o, std::vector<storage::module_migrations>{store::migrations()});
+    fixture() : store_db("ddid-dns-control") {
         db->write([&](connection& c) {
-            store::zone_spec s;
-            s.name = "example.com";
-            s.soa.mname = "ns1";
-            s.soa.rname = "hostmaster";
-            s.ns = {"ns1"};
+            auto s = test::zone_spec_of("example.com", {"ns1"});
             s.records.push_back({"ns1", "A", std::nullopt, "192.0.2.53"});
             for (int i = 0; i < 2000; ++i) s.records.push_back({"h" + std::to_string(i), "A", std::nullopt, "198.51.100.1"});
             store::create_zone(c, s, 0);

@@ -7,7 +7,7 @@
 #include "dns/store/zone_store.hpp"
 #include "dns/update.hpp"
 #include "storage/database.hpp"
-#include "tests/unit/support/temp_dir.hpp"
+#include "tests/unit/dns/store_db.hpp"
 
 #include <doctest/doctest.h>
 
@@ -111,24 +111,14 @@ private:
     std::uint16_t npre_ = 0, nupd_ = 0;
 };
 
-struct fixture {
-    testing::temp_dir dir{"ddid-dns-update"};
-    std::unique_ptr<storage::database> db;
+struct fixture : test::store_db {
     metrics::registry registry;
     update::counters stats{registry};
     update::options opts;
 
-    fixture() {
-        storage::options o;
-        o.file = dir / "ddid.db";
-        o.readers = 1;
-        db = std::make_unique<storage::database>(o, std::vector<storage::module_migrations>{store::migrations()});
+    fixture() : store_db("ddid-dns-update") {
         db->write([&](connection& c) {
-            store::zone_spec s;
-            s.name = "example.com";
-            s.soa.mname = "ns1";
-            s.soa.rname = "hostmaster";
-            s.ns = {"ns1", "ns2.example.net."};
+            auto s = test::zone_spec_of("example.com", {"ns1", "ns2.example.net."});
             s.records = {{"ns1", "A", std::nullopt, "192.0.2.53"},
                          {"www", "A", 600, "192.0.2.80"},
                          {"www", "A", 600, "192.0.2.81"},
