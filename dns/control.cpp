@@ -120,7 +120,7 @@ struct control_path::impl {
                      std::vector<std::uint8_t>& plain);
     responses transfer(std::span<const std::uint8_t> plain, const parsed_query& pq, const sockaddr* peer,
                        transport proto, const std::string& key_name);
-    responses answer_query(std::span<const std::uint8_t> plain, transport proto);
+    responses answer_query(std::span<const std::uint8_t> plain, transport proto, std::size_t reserve = 0);
     void run();
 
     storage::database& db_;
@@ -276,8 +276,17 @@ responses control_path::impl::transfer(std::span<const std::uint8_t> plain, cons
     return out;
 }
 
-responses control_path::impl::answer_query(std::span<const std::uint8_t> plain, transport proto) {
-    std::vector<std::uint8_t> buffer(proto == transport::tcp ? max_message_size : our_udp_size);
+/// Answers an ordinary query as the hot path would, leaving `reserve` octets of the client's
+/// limit free for the TSIG record the answer will carry.
+responses control_path::impl::answer_query(std::span<const std::uint8_t> plain, transport proto, std::size_t reserve) {
+    parsed_query pq;
+    std::size_t limit = max_message_size;
+    if (proto == transport::udp) {
+        (void)parse_query(plain, pq);
+        limit = pq.opt.present ? std::min<std::size_t>(std::max<std::size_t>(pq.opt.udp_size, classic_udp_size), our_udp_size)
+                               : classic_udp_size;
+    }
+    std::vector<std::uint8_t> buffer(limit - std::min(reserve, limit - header_size));
     const auto snapshot = zones_->current();
     const query_context ctx{proto, snapshot.get(), options_.minimal_responses, false};
     const auto result = process_query(plain, buffer, ctx);
@@ -311,7 +320,10 @@ responses control_path::impl::handle(std::span<const std::uint8_t> msg, const so
         // We are the primary of our zones: nothing to refresh from.
         out = {xfr::error_response(request_of(pq), op, rcode::notimp)};
     } else {
-        out = answer_query(body, proto);
+        // The TSIG record: key name, fixed fields, algorithm name (at most 13 octets) and MAC
+        // (at most 64).
+        const std::size_t reserve = sig.signer ? sig.key_name.size() + 2 + 10 + 13 + 16 + 64 : 0;
+        out = answer_query(body, proto, reserve);
     }
     if (sig.signer)
         for (auto& m : out) sig.signer->sign(m);

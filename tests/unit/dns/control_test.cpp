@@ -237,3 +237,28 @@ TEST_CASE("control: a signed ordinary query is answered and signed; submit() rep
     lock.unlock();
     f.control->stop();
 }
+
+TEST_CASE("control: a signed answer over UDP leaves room for its TSIG record within the client's limit") {
+    fixture f;
+    f.db->write([](connection& c) {
+        const std::string text(100, 'x');
+        store::add_records(c, "example.com",
+                           {{"big", "TXT", std::nullopt, "\"1" + text + "\""}, {"big", "TXT", std::nullopt, "\"2" + text + "\""},
+                            {"big", "TXT", std::nullopt, "\"3" + text + "\""}, {"big", "TXT", std::nullopt, "\"4" + text + "\""}},
+                           0);
+    });
+    f.reload();
+    auto msg = query("big.example.com", 16);
+    const auto mac = tsig::sign_request(msg, f.key, now_s);
+    const auto out = f.ask(msg, "198.18.0.1", transport::udp);
+    REQUIRE(out.size() == 1);
+    const auto& r = out[0];
+    CHECK(r.size() <= 512); // no EDNS: the classic limit, TSIG included
+    CHECK((r[2] & 0x02) == 0x02); // TC: the four TXT records and the TSIG do not fit together
+    REQUIRE(tsig::locate(r));
+    CHECK(tsig::verify_response(r, *tsig::locate(r), f.key, mac, now_s));
+    // Over TCP the same question gets the whole answer, signed.
+    const auto full = f.ask(msg, "198.18.0.1", transport::tcp);
+    CHECK(count(full[0], 6) == 4);
+    CHECK((full[0][2] & 0x02) == 0);
+}
