@@ -161,7 +161,9 @@ void server::stop() {
     auto& m = *impl_;
     if (!m.running) return;
     const std::uint64_t one = 1;
-    // The eventfd stays readable, so every worker's poll() wakes and returns.
+    // Workers with one socket see the flag within their read timeout; the eventfd stays
+    // readable, so every other worker's poll() wakes and returns.
+    for (auto& w : m.workers) w->request_stop();
     [[maybe_unused]] const auto written = ::write(m.stop_fd.get(), &one, sizeof one);
     for (auto& t : m.threads) t.join();
     m.threads.clear();

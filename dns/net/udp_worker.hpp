@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -35,21 +36,29 @@ public:
     udp_worker(const udp_worker&) = delete;
     udp_worker& operator=(const udp_worker&) = delete;
 
-    /// The thread body: returns once `stop_fd` is readable.
+    /// The thread body: returns once `stop_fd` is readable (or, for a worker with one socket,
+    /// soon after request_stop()).
     void run() noexcept;
+    /// Asks run() to return; call before making `stop_fd` readable.
+    void request_stop() noexcept { stopping_.store(true, std::memory_order_relaxed); }
 
 private:
     static constexpr std::size_t batch = 32;
     static constexpr std::size_t receive_size = 4096;
     static constexpr std::size_t control_size = 64; // CMSG_SPACE(sizeof(in6_pktinfo)) fits
 
-    void drain(const udp_socket& s) noexcept;
+    /// Reads and answers batches until the socket is empty; the first read uses `first_flags`.
+    void drain(const udp_socket& s, int first_flags = MSG_DONTWAIT) noexcept;
+    /// One socket: block in recvmmsg itself (no poll() per wake-up), waking every 100 ms to see
+    /// a stop request.
+    void run_single() noexcept;
     /// Hands a deferred message to the control path, which answers on this socket.
     void defer(const udp_socket& s, std::span<const std::uint8_t> query, const msghdr& h) noexcept;
     void send_batch(const udp_socket& s, unsigned count) noexcept;
 
     std::vector<udp_socket> sockets_;
     int stop_fd_;
+    std::atomic<bool> stopping_{false};
     stats& stats_;
     zone_source zones_;
     response_limiter* limiter_; ///< nullptr: RRL off
