@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -37,11 +38,6 @@ std::int64_t now_ms() {
         .count();
 }
 
-std::vector<std::uint8_t> lowered(std::span<const std::uint8_t> name) {
-    std::vector<std::uint8_t> out(name.begin(), name.end());
-    for (auto& c : out) c = ascii_lower(c);
-    return out;
-}
 
 /// The serial in the SOA record of an IXFR request's authority section (RFC 1995 3).
 std::optional<std::uint32_t> ixfr_client_serial(std::span<const std::uint8_t> msg, const parsed_query& pq) {
@@ -65,6 +61,26 @@ bool serial_less(std::uint32_t a, std::uint32_t b) {
     return a != b && static_cast<std::int32_t>(b - a) > 0;
 }
 
+/// How an outgoing transfer ended: the `result` label of ddid_dns_transfers_total.
+enum class xfr_result : std::uint8_t { full, incremental, up_to_date, refused, not_auth, failed };
+constexpr std::array<std::string_view, 6> xfr_result_names{"full",    "incremental", "up_to_date",
+                                                           "refused", "not_auth",    "failed"};
+
+/// What checking a TSIG signature gave: the `result` label of ddid_dns_tsig_total.
+enum class tsig_result : std::uint8_t { ok, badkey, badsig, badtime, badtrunc, formerr };
+constexpr std::array<std::string_view, 6> tsig_result_names{"ok", "badkey", "badsig", "badtime", "badtrunc", "formerr"};
+
+tsig_result result_of(std::uint16_t tsig_error) {
+    switch (tsig_error) {
+    case tsig::error::none: return tsig_result::ok;
+    case tsig::error::badkey: return tsig_result::badkey;
+    case tsig::error::badsig: return tsig_result::badsig;
+    case tsig::error::badtime: return tsig_result::badtime;
+    case tsig::error::badtrunc: return tsig_result::badtrunc;
+    default: return tsig_result::formerr;
+    }
+}
+
 struct job {
     std::vector<std::uint8_t> message;
     sockaddr_storage peer{};
@@ -85,13 +101,15 @@ struct control_path::impl {
         : db_(db), zones_(std::move(zones)), options_(std::move(o)) {
         if (!options_.clock) options_.clock = system_seconds;
         const std::string xfr_help = "Outgoing zone transfers by type and how they ended";
-        for (const char* type : {"axfr", "ixfr"})
-            for (const char* result : {"full", "incremental", "up_to_date", "refused", "not_auth", "failed"})
-                transfers_[index(type)][result_index(result)] =
-                    &registry.add_counter("ddid_dns_transfers_total", xfr_help, {{"type", type}, {"result", result}});
+        for (std::size_t t = 0; t < 2; ++t)
+            for (std::size_t r = 0; r < xfr_result_names.size(); ++r)
+                transfers_[t][r] = &registry.add_counter(
+                    "ddid_dns_transfers_total", xfr_help,
+                    {{"type", t == 0 ? "axfr" : "ixfr"}, {"result", std::string(xfr_result_names[r])}});
         const std::string tsig_help = "TSIG-signed messages received, by verification result";
-        for (const char* result : {"ok", "badkey", "badsig", "badtime", "badtrunc", "formerr"})
-            tsig_[tsig_index(result)] = &registry.add_counter("ddid_dns_tsig_total", tsig_help, {{"result", result}});
+        for (std::size_t r = 0; r < tsig_result_names.size(); ++r)
+            tsig_[r] = &registry.add_counter("ddid_dns_tsig_total", tsig_help,
+                                             {{"result", std::string(tsig_result_names[r])}});
         queue_dropped_ = &registry.add_counter("ddid_dns_dropped_total", "DNS messages dropped, by reason",
                                                {{"reason", "control_queue_full"}});
         updates_ = std::make_unique<update::counters>(registry);
@@ -101,19 +119,7 @@ struct control_path::impl {
         });
     }
 
-    static std::size_t index(std::string_view type) { return type == "axfr" ? 0 : 1; }
-    static std::size_t result_index(std::string_view r) {
-        constexpr std::string_view names[] = {"full", "incremental", "up_to_date", "refused", "not_auth", "failed"};
-        for (std::size_t i = 0; i < 6; ++i)
-            if (names[i] == r) return i;
-        return 5;
-    }
-    static std::size_t tsig_index(std::string_view r) {
-        constexpr std::string_view names[] = {"ok", "badkey", "badsig", "badtime", "badtrunc", "formerr"};
-        for (std::size_t i = 0; i < 6; ++i)
-            if (names[i] == r) return i;
-        return 5;
-    }
+    void count(tsig_result r) { tsig_[static_cast<std::size_t>(r)]->inc(); }
 
     responses handle(std::span<const std::uint8_t> msg, const sockaddr* peer, transport proto);
     responses verify(std::span<const std::uint8_t> msg, const parsed_query& pq, signature& sig,
@@ -152,16 +158,6 @@ xfr::request_info request_of(const parsed_query& pq) {
     return req;
 }
 
-std::string_view tsig_result(std::uint16_t e) {
-    switch (e) {
-    case tsig::error::none: return "ok";
-    case tsig::error::badkey: return "badkey";
-    case tsig::error::badsig: return "badsig";
-    case tsig::error::badtime: return "badtime";
-    case tsig::error::badtrunc: return "badtrunc";
-    default: return "formerr";
-    }
-}
 
 } // namespace
 
@@ -170,13 +166,13 @@ responses control_path::impl::verify(std::span<const std::uint8_t> msg, const pa
     const auto req = request_of(pq);
     const auto rec = tsig::read(msg, pq.tsig_at);
     if (!rec) {
-        tsig_[tsig_index("formerr")]->inc();
+        count(tsig_result::formerr);
         return {xfr::error_response(req, pq.hdr.opcode(), rcode::formerr)};
     }
     const auto key = db_.read([&](storage::connection& c) { return store::find_tsig_key(c, rec->key_name); });
     std::uint16_t err = tsig::error::badkey;
     if (key && tsig::algorithm_of(*rec) == key->alg) err = tsig::verify_request(msg, pq.tsig_at, *rec, *key, options_.clock());
-    tsig_[tsig_index(tsig_result(err))]->inc();
+    count(result_of(err));
     if (err == tsig::error::none) {
         sig.signer.emplace(*key, rec->mac, options_.clock());
         sig.key_name = store::name_text(key->name);
@@ -186,7 +182,7 @@ responses control_path::impl::verify(std::span<const std::uint8_t> msg, const pa
     std::uint64_t suppressed = 0;
     if (log_limit_.allow(suppressed))
         log::warn("dns.tsig_refused", {{"key", store::name_text(rec->key_name)},
-                                       {"error", tsig_result(err)},
+                                       {"error", tsig_result_names[static_cast<std::size_t>(result_of(err))]},
                                        {"suppressed", suppressed}});
     // RFC 8945 5.2: NOTAUTH; BADTIME is signed (the MAC was good), the others cannot be.
     auto response = xfr::error_response(req, pq.hdr.opcode(), rcode::notauth);
@@ -202,15 +198,16 @@ responses control_path::impl::verify(std::span<const std::uint8_t> msg, const pa
 responses control_path::impl::transfer(std::span<const std::uint8_t> plain, const parsed_query& pq,
                                        const sockaddr* peer, transport proto, const std::string& key_name) {
     const bool is_axfr = pq.q.type == rrtype::axfr;
-    auto& counters = transfers_[is_axfr ? 0 : 1];
+    auto& by_result = transfers_[is_axfr ? 0 : 1];
+    const auto counted = [&](xfr_result r) { by_result[static_cast<std::size_t>(r)]->inc(); };
     const auto req = request_of(pq);
-    const auto apex = lowered(pq.q.name.wire());
+    const auto apex = lowered_name(pq.q.name.wire());
     const auto snapshot = zones_->current();
     const zone* z = snapshot->get(apex);
     const std::string zone_name = store::name_text(apex);
     const std::string client = net::format_address(peer);
     if (!z) {
-        counters[result_index("not_auth")]->inc();
+        counted(xfr_result::not_auth);
         return {xfr::error_response(req, opcode::query, rcode::notauth)};
     }
     const auto access = db_.read([&](storage::connection& c) -> std::optional<store::zone_access> {
@@ -221,7 +218,7 @@ responses control_path::impl::transfer(std::span<const std::uint8_t> plain, cons
         }
     });
     if (!access || !store::admits(access->allow_transfer, peer, key_name)) {
-        counters[result_index("refused")]->inc();
+        counted(xfr_result::refused);
         std::uint64_t suppressed = 0;
         if (log_limit_.allow(suppressed))
             log::warn("dns.transfer_refused", {{"zone", zone_name},
@@ -235,26 +232,24 @@ responses control_path::impl::transfer(std::span<const std::uint8_t> plain, cons
     const std::uint32_t serial = z->serial();
     if (is_axfr) {
         if (proto == transport::udp) { // RFC 5936 4.2: AXFR is a TCP exchange
-            counters[result_index("refused")]->inc();
+            counted(xfr_result::refused);
             return {xfr::error_response(req, opcode::query, rcode::formerr)};
         }
         auto out = xfr::axfr(req, *z);
-        counters[result_index("full")]->inc();
+        counted(xfr_result::full);
         log::info("dns.transfer", {{"zone", zone_name}, {"type", "axfr"}, {"client", client}, {"serial", serial},
                                    {"messages", out.size()}, {"key", key_name.empty() ? "none" : key_name}});
         return out;
     }
     const auto client_serial = ixfr_client_serial(plain, pq);
     if (!client_serial) {
-        counters[result_index("failed")]->inc();
+        counted(xfr_result::failed);
         return {xfr::error_response(req, opcode::query, rcode::formerr)};
     }
-    if (!serial_less(*client_serial, serial)) {
-        counters[result_index("up_to_date")]->inc();
-        return xfr::soa_only(req, soa);
-    }
-    if (proto == transport::udp) { // RFC 1995 2: the current SOA tells the client to use TCP
-        counters[result_index("up_to_date")]->inc();
+    // The current SOA alone: the client is up to date, or, over UDP, must ask again over TCP
+    // (RFC 1995 2).
+    if (!serial_less(*client_serial, serial) || proto == transport::udp) {
+        counted(xfr_result::up_to_date);
         return xfr::soa_only(req, soa);
     }
     auto journal = db_.read([&](storage::connection& c) { return store::journal_since(c, zone_name, *client_serial); });
@@ -262,14 +257,14 @@ responses control_path::impl::transfer(std::span<const std::uint8_t> plain, cons
     // reach back that far, or a change is being published right now) send the whole zone.
     if (journal && !journal->empty() && journal->back().serial_to == serial) {
         auto out = xfr::ixfr(req, soa, *journal);
-        counters[result_index("incremental")]->inc();
+        counted(xfr_result::incremental);
         log::info("dns.transfer", {{"zone", zone_name}, {"type", "ixfr"}, {"client", client}, {"from", *client_serial},
                                    {"serial", serial}, {"changes", journal->size()}, {"messages", out.size()},
                                    {"key", key_name.empty() ? "none" : key_name}});
         return out;
     }
     auto out = xfr::axfr(req, *z);
-    counters[result_index("full")]->inc();
+    counted(xfr_result::full);
     log::info("dns.transfer", {{"zone", zone_name}, {"type", "ixfr"}, {"client", client}, {"from", *client_serial},
                                {"serial", serial}, {"fallback", "axfr"}, {"messages", out.size()},
                                {"key", key_name.empty() ? "none" : key_name}});

@@ -73,12 +73,6 @@ void set16(std::span<std::uint8_t> m, std::size_t at, std::uint16_t v) {
     m[at + 1] = static_cast<std::uint8_t>(v);
 }
 
-bytes lowered(std::span<const std::uint8_t> name) {
-    bytes out(name.begin(), name.end());
-    // Label length octets are below 64, so lowering every octet leaves them alone.
-    for (auto& c : out) c = ascii_lower(c);
-    return out;
-}
 
 bytes hmac(const key& k, std::span<const std::uint8_t> data) {
     bytes out(EVP_MAX_MD_SIZE);
@@ -94,10 +88,10 @@ bytes hmac(const key& k, std::span<const std::uint8_t> data) {
 void append_variables(bytes& d, std::span<const std::uint8_t> key_name, std::span<const std::uint8_t> alg_name,
                       std::uint64_t time_signed, std::uint16_t fudge, std::uint16_t err,
                       std::span<const std::uint8_t> other) {
-    append(d, lowered(key_name));
+    append(d, lowered_name(key_name));
     put16(d, wire::rrclass::any);
     put32(d, 0);
-    append(d, lowered(alg_name));
+    append(d, lowered_name(alg_name));
     put48(d, time_signed);
     put16(d, fudge);
     put16(d, err);
@@ -209,10 +203,10 @@ std::optional<record> read(std::span<const std::uint8_t> msg, std::size_t at) {
     if (rdata_end != msg.size()) return std::nullopt;
 
     record out;
-    out.key_name = lowered(name.wire());
+    out.key_name = lowered_name(name.wire());
     wire::name_buffer alg;
     if (wire::read_name(r, alg) != wire::name_status::ok) return std::nullopt;
-    out.algorithm = lowered(alg.wire());
+    out.algorithm = lowered_name(alg.wire());
     std::uint16_t high = 0, mac_length = 0, other_length = 0;
     std::uint32_t low = 0;
     std::span<const std::uint8_t> mac, other;

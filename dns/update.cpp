@@ -268,8 +268,7 @@ std::vector<std::uint8_t> process(storage::database& db, std::span<const std::ui
         stats.count(rcode::formerr);
         return respond(pq, rcode::formerr);
     }
-    std::vector<std::uint8_t> apex(pq.q.name.wire().begin(), pq.q.name.wire().end());
-    for (auto& c : apex) c = ascii_lower(c);
+    const std::vector<std::uint8_t> apex = lowered_name(pq.q.name.wire());
     const std::string zone = store::name_text(apex);
     const auto access = db.read([&](storage::connection& c) -> std::optional<store::zone_access> {
         try {

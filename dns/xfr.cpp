@@ -145,13 +145,4 @@ message error_response(const request_info& req, std::uint16_t opcode, std::uint1
     return m;
 }
 
-std::optional<std::uint32_t> soa_serial(std::span<const std::uint8_t> rdata) {
-    const std::size_t mname = name_length(rdata);
-    if (mname == 0) return std::nullopt;
-    const std::size_t rname = name_length(rdata.subspan(mname));
-    if (rname == 0 || mname + rname + 20 != rdata.size()) return std::nullopt;
-    const auto* p = rdata.data() + mname + rname;
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
 } // namespace ddid::dns::xfr

@@ -43,7 +43,4 @@ message error_response(const request_info& req, std::uint16_t opcode, std::uint1
 /// The apex SOA of `z` as a record.
 record soa_record(const zone& z);
 
-/// The SERIAL field of SOA RDATA in uncompressed wire form; nullopt if malformed.
-std::optional<std::uint32_t> soa_serial(std::span<const std::uint8_t> rdata);
-
 } // namespace ddid::dns::xfr

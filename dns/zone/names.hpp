@@ -1,11 +1,12 @@
 #pragma once
 /// Small operations on uncompressed wire-format names that the zone model and the answer path
-/// share. None allocates or throws: they run on the answer path.
+/// share. None but lowered_name() allocates or throws: they run on the answer path.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace ddid::dns {
 
@@ -34,5 +35,13 @@ bool is_at_or_below(std::span<const std::uint8_t> name, std::span<const std::uin
 std::uint64_t hash_name(std::span<const std::uint8_t> name) noexcept;
 
 bool same_bytes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept;
+
+/// A lower-cased copy of a wire name (label length octets are below 64, so lowering every octet
+/// leaves them alone). Allocates: for the control path and the store, not the answer path.
+inline std::vector<std::uint8_t> lowered_name(std::span<const std::uint8_t> name) {
+    std::vector<std::uint8_t> out(name.begin(), name.end());
+    for (auto& c : out) c = ascii_lower(c);
+    return out;
+}
 
 } // namespace ddid::dns

@@ -11,6 +11,7 @@
 #include "dns/zone/zone.hpp"
 #include "storage/database.hpp"
 #include "tests/unit/dns/store_db.hpp"
+#include "tests/unit/support/socket_address.hpp"
 
 #include <doctest/doctest.h>
 
@@ -26,16 +27,10 @@ using storage::connection;
 
 namespace {
 
+using testing::socket_address;
+
 constexpr std::uint64_t now_s = 1795608000;
 
-sockaddr_storage v4(const char* text) {
-    sockaddr_storage ss{};
-    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(40000);
-    inet_pton(AF_INET, text, &in->sin_addr);
-    return ss;
-}
 
 std::vector<std::uint8_t> query(std::string_view zone, std::uint16_t type, std::optional<std::uint32_t> ixfr_serial = {}) {
     std::vector<std::uint8_t> m{0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, static_cast<std::uint8_t>(ixfr_serial ? 1 : 0), 0, 0};
@@ -85,7 +80,7 @@ struct fixture : test::store_db {
     }
 
     control_path::responses ask(const std::vector<std::uint8_t>& msg, const char* from, transport t = transport::tcp) {
-        const auto peer = v4(from);
+        const auto peer = socket_address(from);
         return control->handle(msg, reinterpret_cast<const sockaddr*>(&peer), t);
     }
 
@@ -218,7 +213,7 @@ TEST_CASE("control: a signed ordinary query is answered and signed; submit() rep
     std::mutex m;
     std::condition_variable cv;
     std::optional<control_path::responses> got;
-    const auto peer = v4("198.18.0.1");
+    const auto peer = socket_address("198.18.0.1");
     REQUIRE(f.control->submit(msg, reinterpret_cast<const sockaddr*>(&peer), transport::udp,
                               [&](control_path::responses out) {
                                   std::lock_guard lock(m);

@@ -9,6 +9,7 @@
 #include "tests/unit/dns/answer_fixture.hpp"
 #include "tests/unit/dns/packet.hpp"
 #include "tests/unit/support/counting_new.hpp"
+#include "tests/unit/support/socket_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -36,19 +37,7 @@ constexpr std::uint16_t type_a = 1, type_mx = 15, type_aaaa = 28;
 
 /// A client address as the listener hands it over.
 sockaddr_storage client(const char* text, std::uint16_t port = 40000) {
-    sockaddr_storage s{};
-    if (std::strchr(text, ':')) {
-        auto* in6 = reinterpret_cast<sockaddr_in6*>(&s);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        REQUIRE(::inet_pton(AF_INET6, text, &in6->sin6_addr) == 1);
-    } else {
-        auto* in = reinterpret_cast<sockaddr_in*>(&s);
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        REQUIRE(::inet_pton(AF_INET, text, &in->sin_addr) == 1);
-    }
-    return s;
+    return ddid::testing::socket_address(text, port);
 }
 
 const sockaddr* sa(const sockaddr_storage& s) { return reinterpret_cast<const sockaddr*>(&s); }

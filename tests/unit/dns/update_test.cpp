@@ -8,6 +8,7 @@
 #include "dns/update.hpp"
 #include "storage/database.hpp"
 #include "tests/unit/dns/store_db.hpp"
+#include "tests/unit/support/socket_address.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,14 +34,6 @@ enum rc : std::uint16_t {
     YXDOMAIN = 6, YXRRSET = 7, NXRRSET = 8, NOTAUTH = 9, NOTZONE = 10
 };
 
-sockaddr_storage v4(const char* text) {
-    sockaddr_storage ss{};
-    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(40000);
-    inet_pton(AF_INET, text, &in->sin_addr);
-    return ss;
-}
 
 std::vector<std::uint8_t> name(std::string_view text) { return store::parse_name(text, "example.com.", "name"); }
 
@@ -139,7 +132,7 @@ struct fixture : test::store_db {
 
     std::uint16_t send(const std::vector<std::uint8_t>& msg, const char* from = "127.0.0.1",
                        std::string_view key = "upd.") {
-        const auto peer = v4(from);
+        const auto peer = ddid::testing::socket_address(from);
         const auto out = update::process(*db, msg, reinterpret_cast<const sockaddr*>(&peer), key, now_ms, stats, opts);
         REQUIRE(out.size() >= 12);
         CHECK(out[0] == msg[0]);
@@ -498,7 +491,7 @@ TEST_CASE("damaged updates are answered, never crash, and never leave a broken z
         for (int flips = 1 + static_cast<int>(next() % 2); flips > 0; --flips)
             m[12 + next() % (m.size() - 12)] = static_cast<std::uint8_t>(next() >> 8);
         if (next() % 8 == 0) m.resize(12 + next() % (m.size() - 12));
-        const auto peer = v4("127.0.0.1");
+        const auto peer = ddid::testing::socket_address("127.0.0.1");
         const auto out =
             update::process(*f.db, m, reinterpret_cast<const sockaddr*>(&peer), "upd.", now_ms, f.stats, f.opts);
         REQUIRE(out.size() >= 12);
