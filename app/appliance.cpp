@@ -3,11 +3,13 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "app/zone_sync.hpp"
+#include "dhcp/store/schema.hpp"
 #include "dns/control.hpp"
 #include "dns/notify.hpp"
 #include "dns/server.hpp"
 #include "dns/store/zone_store.hpp"
 #include "dns/zone/zone_set.hpp"
+#include "ipam/schema.hpp"
 #include "storage/database.hpp"
 #include "webui/audit.hpp"
 #include "webui/bootstrap.hpp"
@@ -85,7 +87,9 @@ void audit_dynamic_update(storage::connection& c, const dns::update::applied_upd
 } // namespace
 
 std::vector<storage::module_migrations> database_schema() {
-    std::vector<storage::module_migrations> schema{dns::store::migrations()};
+    // ipam first: the dhcp tables reference its subnets.
+    std::vector<storage::module_migrations> schema{ipam::migrations(), dns::store::migrations(),
+                                                   dhcp::store::migrations()};
     for (auto& m : webui::migrations()) schema.push_back(std::move(m));
     return schema;
 }

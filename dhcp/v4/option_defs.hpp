@@ -35,6 +35,10 @@ enum class option_type : std::uint8_t {
 std::string_view to_string(option_type type) noexcept;
 bool parse_option_type(std::string_view text, option_type& type) noexcept;
 
+/// False for the codes the server or client set as part of the protocol (0, 50-55, 57-59, 61,
+/// 80-82, 118, 255): an operator may neither define nor configure them.
+bool operator_settable(std::uint8_t code) noexcept;
+
 struct option_def {
     std::uint8_t code = 0;
     std::string name;   ///< lower-case with dashes: "routers", "domain-name-servers"

@@ -85,9 +85,12 @@ for name in $targets; do
       continue ;;
   esac
 
+  # The dictionary holds DNS names and types: it helps only the DNS targets.
+  dict=()
+  case "$name" in dhcp*) ;; *) dict=(-dict=tests/fuzz/dns.dict) ;; esac
   set +e
   "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-    -dict=tests/fuzz/dns.dict -print_final_stats=1 -artifact_prefix="$artifacts/" "$scratch" "$corpus" >"$log" 2>&1
+    "${dict[@]}" -print_final_stats=1 -artifact_prefix="$artifacts/" "$scratch" "$corpus" >"$log" 2>&1
   rc=$?
   set -e
   stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
