@@ -111,6 +111,20 @@ std::optional<std::string> string_member(const nlohmann::json& body, const char*
     return it->get<std::string>();
 }
 
+/// Binds parameters 1-9 of an INSERT or UPDATE that lists the columns in this order: family,
+/// network, last_address, prefix_len, cidr, name, description, vlan, updated_at.
+void bind_row(storage::statement& st, const subnet& s) {
+    st.bind(1, s.cidr.v6 ? 6 : 4)
+        .bind_blob(2, as_blob(s.cidr.address, s.cidr.v6))
+        .bind_blob(3, as_blob(last_address(s.cidr), s.cidr.v6))
+        .bind(4, static_cast<int>(s.cidr.prefix))
+        .bind(5, s.cidr.to_string())
+        .bind(6, s.name)
+        .bind(7, s.description)
+        .bind(8, s.vlan)
+        .bind(9, s.updated_at);
+}
+
 } // namespace
 
 subnet_spec parse_subnet_spec(const nlohmann::json& body) {
@@ -163,19 +177,10 @@ subnet create_subnet(storage::connection& c, const subnet_spec& spec, std::int64
     check_vlan(s.vlan);
     check_overlap(c, s.cidr, 0);
     s.created_at = s.updated_at = now_ms;
-    const auto last = last_address(s.cidr);
     auto ins = c.prepare("INSERT INTO ipam_subnets (family, network, last_address, prefix_len, cidr, name, description, "
-                         "vlan, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.bind(1, s.cidr.v6 ? 6 : 4)
-        .bind_blob(2, as_blob(s.cidr.address, s.cidr.v6))
-        .bind_blob(3, as_blob(last, s.cidr.v6))
-        .bind(4, static_cast<int>(s.cidr.prefix))
-        .bind(5, s.cidr.to_string())
-        .bind(6, s.name)
-        .bind(7, s.description)
-        .bind(8, s.vlan)
-        .bind(9, now_ms)
-        .bind(10, now_ms);
+                         "vlan, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    bind_row(ins, s);
+    ins.bind(10, now_ms);
     ins.run();
     s.id = c.last_insert_rowid();
     return s;
@@ -231,19 +236,10 @@ subnet update_subnet(storage::connection& c, std::int64_t id, const subnet_spec&
     check_text(s.description, max_description_length, "description");
     check_vlan(s.vlan);
     s.updated_at = now_ms;
-    const auto last = last_address(s.cidr);
     auto u = c.prepare("UPDATE ipam_subnets SET family = ?, network = ?, last_address = ?, prefix_len = ?, cidr = ?, "
                        "name = ?, description = ?, vlan = ?, updated_at = ? WHERE id = ?");
-    u.bind(1, s.cidr.v6 ? 6 : 4)
-        .bind_blob(2, as_blob(s.cidr.address, s.cidr.v6))
-        .bind_blob(3, as_blob(last, s.cidr.v6))
-        .bind(4, static_cast<int>(s.cidr.prefix))
-        .bind(5, s.cidr.to_string())
-        .bind(6, s.name)
-        .bind(7, s.description)
-        .bind(8, s.vlan)
-        .bind(9, now_ms)
-        .bind(10, id);
+    bind_row(u, s);
+    u.bind(10, id);
     u.run();
     return s;
 }
