@@ -3,7 +3,9 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "app/zone_sync.hpp"
+#include "dhcp/service.hpp"
 #include "dhcp/store/schema.hpp"
+#include "dhcp/v4/address.hpp"
 #include "dns/control.hpp"
 #include "dns/notify.hpp"
 #include "dns/server.hpp"
@@ -168,7 +170,9 @@ void appliance::start() {
     dns_ = std::make_unique<dns::server>(std::move(dns_opts), metrics_);
     dns_->start();
 
-    web_ = std::make_unique<webui::server>(web_options(cfg_, data_dir_), *db_, metrics_, [this] { return services(); });
+    start_dhcp();
+
+    web_ = std::make_unique<webui::server>(web_config(), *db_, metrics_, [this] { return services(); });
     web_->start();
     log::info("ddid.ready", {{"node", cfg_.node.name}, {"version", DDID_VERSION}});
 }
@@ -181,6 +185,7 @@ nlohmann::json appliance::ready_info() const {
     out["dns"] = {{"udp", nlohmann::json::array()}, {"tcp", nlohmann::json::array()}};
     if (dns_)
         for (const auto& b : dns_->bound()) out["dns"][b.proto].push_back(b.ep.to_string());
+    out["dhcp"] = dhcp_status();
     out["http"] = nlohmann::json::array();
     if (web_)
         for (const auto& ep : web_->bound()) out["http"].push_back(ep.to_string());
@@ -194,7 +199,7 @@ nlohmann::json appliance::services() const {
         for (const auto& b : dns_->bound()) dns_listen.push_back(b.proto + "://" + b.ep.to_string());
     s["dns"] = {{"state", dns_ ? "running" : "stopped"}, {"listen", dns_listen},
                     {"zones", zones_ ? zones_->current()->size() : 0}};
-    s["dhcp"] = {{"state", "off"}, {"reason", "no DHCP interfaces configured"}};
+    s["dhcp"] = dhcp_status();
     if (db_) {
         const auto st = db_->stats();
         s["storage"] = {{"state", "running"},
@@ -204,6 +209,66 @@ nlohmann::json appliance::services() const {
                         {"queued", st.queued}};
     }
     return s;
+}
+
+void appliance::start_dhcp() {
+    if (!cfg_.dhcp.enabled) return;
+    const auto& d = cfg_.dhcp;
+    dhcp::service_options o;
+    o.interfaces = d.interfaces;
+    if (!d.server_id.empty() && !dhcp::v4::parse_ipv4(d.server_id, o.engine.server_id))
+        throw config_error("dhcp.server_id", "\"" + d.server_id + "\" is not a numeric IPv4 address");
+    o.engine.authoritative = d.authoritative;
+    o.engine.offer_lifetime = std::chrono::duration_cast<std::chrono::seconds>(d.offer_lifetime);
+    o.engine.client_rate = static_cast<double>(d.client_rate);
+    o.engine.client_burst = static_cast<std::uint32_t>(d.client_burst);
+    o.reclaim_interval = std::chrono::duration_cast<std::chrono::milliseconds>(d.reclaim_interval);
+    o.reclaim_batch = static_cast<std::size_t>(d.reclaim_batch);
+    o.max_pending_commits = static_cast<std::size_t>(d.max_pending_commits);
+    dhcp_ = std::make_unique<dhcp::service>(std::move(o), *db_, metrics_);
+    dhcp_->start();
+    // Subnets, pools, reservations, classes and options are data: a change is served at once.
+    db_->on_change(dhcp_->change_listener());
+}
+
+nlohmann::json appliance::dhcp_status() const {
+    if (!cfg_.dhcp.enabled) return {{"state", "off"}, {"reason", "dhcp.enabled is false"}};
+    if (!dhcp_) return {{"state", "stopped"}};
+    const auto st = dhcp_->status();
+    nlohmann::json interfaces = nlohmann::json::array();
+    for (const auto& i : st.interfaces) {
+        nlohmann::json addresses = nlohmann::json::array();
+        for (auto a : i.addresses) addresses.push_back(dhcp::v4::format_ipv4(a));
+        interfaces.push_back({{"name", i.name}, {"ifindex", i.ifindex}, {"open", i.open}, {"addresses", addresses}});
+    }
+    nlohmann::json out = {{"state", st.running ? "running" : "failed"},
+                          {"port", st.port},
+                          {"interfaces", interfaces},
+                          {"subnets", st.subnets},
+                          {"raw_replies", st.packet_socket}};
+    if (!st.config_error.empty()) out["config_error"] = st.config_error;
+    return out;
+}
+
+webui::options appliance::web_config() const {
+    webui::options o = web_options(cfg_, data_dir_);
+    // The hooks run on the console's threads; the service is stopped after the console.
+    o.dhcp.release = [this](std::uint32_t address) {
+        if (!dhcp_) return webui::engine_release::not_running;
+        switch (dhcp_->release_lease(address)) {
+        case dhcp::release_outcome::released: return webui::engine_release::released;
+        case dhcp::release_outcome::not_held: return webui::engine_release::not_held;
+        case dhcp::release_outcome::not_running: break;
+        }
+        return webui::engine_release::not_running;
+    };
+    o.dhcp.statistics = [this]() -> std::optional<webui::dhcp_live_statistics> {
+        if (!dhcp_) return std::nullopt;
+        auto live = dhcp_->statistics();
+        if (!live) return std::nullopt;
+        return webui::dhcp_live_statistics{std::move(live->free), std::move(live->counters)};
+    };
+    return o;
 }
 
 void appliance::register_process_metrics() {
@@ -245,7 +310,7 @@ void appliance::reload() {
     for (const auto& key : schema.keys())
         if (key.when == config::apply::reload) key.set(cfg_, key.get(next));
     log::set_level(cfg_.log.level);
-    if (web_) web_->reconfigure(web_options(cfg_, data_dir_));
+    if (web_) web_->reconfigure(web_config());
     std::string keys;
     for (const auto& k : applied) keys += (keys.empty() ? "" : ",") + k;
     log::info("config.reloaded", {{"file", config_path_}, {"applied", keys.empty() ? "none" : keys}});
@@ -262,6 +327,12 @@ void appliance::stop() {
     if (notifier_) {
         notifier_->stop();
         notifier_.reset();
+    }
+    // DHCP before DNS and the database: its last commits still go through the writer, and
+    // their ACKs out of its sockets.
+    if (dhcp_) {
+        dhcp_->stop();
+        dhcp_.reset();
     }
     if (dns_) {
         dns_->stop();

@@ -1,6 +1,6 @@
 #pragma once
-/// The wiring of one node: the database, the DNS server and the HTTPS console/API, started in
-/// dependency order and stopped in reverse. main() only parses options and handles signals.
+/// The wiring of one node: the database, the DNS server, the DHCPv4 service and the HTTPS
+/// console/API, started in dependency order and stopped in reverse (the database last). main() only parses options and handles signals.
 
 #include "app/node_config.hpp"
 #include "core/metrics.hpp"
@@ -26,6 +26,10 @@ class zone_holder;
 }
 namespace ddid::webui {
 class server;
+struct options;
+}
+namespace ddid::dhcp {
+class service;
 }
 
 namespace ddid::app {
@@ -64,7 +68,12 @@ public:
 
 private:
     nlohmann::json services() const;
+    nlohmann::json dhcp_status() const;
     void register_process_metrics();
+    /// Starts the DHCPv4 service when dhcp.enabled (after DNS, before the console).
+    void start_dhcp();
+    /// The console's options with the hooks that reach the DHCP service.
+    webui::options web_config() const;
 
     node_config cfg_;
     std::string config_path_;
@@ -77,6 +86,7 @@ private:
     std::unique_ptr<dns::notifier> notifier_;
     std::unique_ptr<dns::control_path> control_;
     std::unique_ptr<dns::server> dns_;
+    std::unique_ptr<dhcp::service> dhcp_;
     std::unique_ptr<webui::server> web_;
     std::optional<std::string> initial_password_;
     int lock_fd_ = -1;

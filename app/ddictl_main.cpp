@@ -1,6 +1,8 @@
 // ddictl: the command-line client of ddid's REST API.
 
 #include "app/api_client.hpp"
+#include "app/ddictl_dhcp.hpp"
+#include "app/ddictl_support.hpp"
 #include "core/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,9 +23,10 @@
 
 namespace {
 
-constexpr int exit_api_error = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_connection = 3;
+using ddid::app::ddictl::exit_connection;
+using ddid::app::ddictl::exit_usage;
+using ddid::app::ddictl::print_reply;
+using ddid::app::ddictl::read_body;
 
 const char* const usage_text =
     "usage: ddictl [OPTIONS] COMMAND [ARGS]\n"
@@ -34,7 +37,7 @@ const char* const usage_text =
     "  status                                   the node's status\n"
     "  whoami                                   the user the credentials belong to\n"
     "  get PATH                                 GET /api/v1/PATH (or an absolute /PATH)\n"
-    "  post|put PATH [JSON | @FILE | -]         send a JSON body (from the argument, a file or stdin)\n"
+    "  post|put|patch PATH [JSON | @FILE | -]   send a JSON body (from the argument, a file or stdin)\n"
     "  delete PATH\n"
     "  zone list | show ZONE | export ZONE | delete ZONE\n"
     "  zone import ZONE FILE                    create ZONE from an RFC 1035 zone file (- for stdin)\n"
@@ -42,7 +45,9 @@ const char* const usage_text =
     "  rrset set ZONE OWNER TYPE RDATA... [--ttl N]   replace an RRset (no RDATA: delete it)\n"
     "  zone access ZONE [set JSON | @FILE | -]  show or replace who may transfer/update ZONE and whom to NOTIFY\n"
     "  tsig list | delete NAME\n"
-    "  tsig add NAME [--algorithm ALG] [--secret BASE64]   add a TSIG key (a random secret is made and shown once)\n"
+    "  tsig add NAME [--algorithm ALG] [--secret BASE64]   add a TSIG key (a random secret is made and shown once)\n";
+
+const char* const usage_options_text =
     "\n"
     "options (and the environment variables they override):\n"
     "  --url URL        DDICTL_URL      the API, default https://127.0.0.1:8443\n"
@@ -52,6 +57,10 @@ const char* const usage_text =
     "  --session FILE   DDICTL_SESSION  where login keeps its session (default ~/.config/ddictl/session.json)\n"
     "\n"
     "exit status: 0 success, 1 the API answered with an error, 2 usage, 3 no connection\n";
+
+void print_usage(std::ostream& out) {
+    out << usage_text << ddid::app::ddictl::dhcp_usage_text << usage_options_text;
+}
 
 std::string env_or(const char* name, const std::string& fallback) {
     const char* v = std::getenv(name);
@@ -112,41 +121,6 @@ std::string read_password(bool from_stdin) {
 std::string api_path(const std::string& p) {
     if (!p.empty() && p.front() == '/') return p;
     return "/api/v1/" + p;
-}
-
-std::string read_body(const std::string& arg) {
-    if (arg == "-") {
-        std::stringstream ss;
-        ss << std::cin.rdbuf();
-        return ss.str();
-    }
-    if (!arg.empty() && arg.front() == '@') {
-        std::ifstream in(arg.substr(1));
-        if (!in) throw ddid::error("cannot read " + arg.substr(1));
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    return arg;
-}
-
-/// Prints a reply: pretty JSON on stdout for success, the error's message on stderr otherwise.
-int print_reply(const ddid::app::http_reply& r) {
-    const bool ok = r.status >= 200 && r.status < 300;
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    if (ok) {
-        if (!r.body.empty()) std::cout << (j.is_discarded() ? r.body : j.dump(2)) << "\n";
-        return 0;
-    }
-    if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
-        const auto& e = j["error"];
-        std::cerr << "ddictl: HTTP " << r.status << ": " << e.value("message", std::string("error"));
-        if (e.contains("field") && e["field"].is_string()) std::cerr << " (field " << e["field"].get<std::string>() << ")";
-        std::cerr << "\n";
-    } else {
-        std::cerr << "ddictl: HTTP " << r.status << ": " << r.body << "\n";
-    }
-    return exit_api_error;
 }
 
 /// The zone and record commands: thin spellings of the zones API.
@@ -250,12 +224,12 @@ int main(int argc, char** argv) {
         else if (a == "--session") value(session_file);
         else if (a == "--insecure" || a == "-k") o.insecure = true;
         else if (a == "--help" || a == "-h") {
-            std::cout << usage_text;
+            print_usage(std::cout);
             return 0;
         } else args.push_back(a);
     }
     if (args.empty()) {
-        std::cerr << usage_text;
+        print_usage(std::cerr);
         return exit_usage;
     }
     while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
@@ -306,7 +280,9 @@ int main(int argc, char** argv) {
             return print_reply(ddid::app::send_request(o, cmd == "get" ? "GET" : "DELETE", api_path(args[1])));
         }
         if (cmd == "zone" || cmd == "record" || cmd == "rrset" || cmd == "tsig") return zone_command(o, args);
-        if (cmd == "post" || cmd == "put") {
+        if (cmd == "subnet") return ddid::app::ddictl::subnet_command(o, args);
+        if (cmd == "dhcp") return ddid::app::ddictl::dhcp_command(o, args);
+        if (cmd == "post" || cmd == "put" || cmd == "patch") {
             if (args.size() < 2 || args.size() > 3) {
                 std::cerr << "ddictl: " << cmd << " takes PATH [JSON | @FILE | -]\n";
                 return exit_usage;
@@ -316,9 +292,11 @@ int main(int argc, char** argv) {
                 std::cerr << "ddictl: the body is not valid JSON\n";
                 return exit_usage;
             }
-            return print_reply(ddid::app::send_request(o, cmd == "post" ? "POST" : "PUT", api_path(args[1]), body));
+            const char* method = cmd == "post" ? "POST" : cmd == "put" ? "PUT" : "PATCH";
+            return print_reply(ddid::app::send_request(o, method, api_path(args[1]), body));
         }
-        std::cerr << "ddictl: unknown command " << cmd << "\n" << usage_text;
+        std::cerr << "ddictl: unknown command " << cmd << "\n";
+        print_usage(std::cerr);
         return exit_usage;
     } catch (const std::exception& e) {
         std::cerr << "ddictl: " << e.what() << "\n";

@@ -68,6 +68,29 @@ const config::schema<node_config>& node_schema() {
             "Time allowed to read a request or write a response; idle keep-alive connections close after it."),
         config::integer_key<C>("http.threads", [](auto& c) -> auto& { return c.http.threads; }, 1, 64, apply::restart,
             "Threads serving HTTPS."),
+        config::boolean_key<C>("dhcp.enabled", [](auto& c) -> auto& { return c.dhcp.enabled; }, apply::restart,
+            "Serve DHCPv4 on `dhcp.interfaces`. Subnets, pools, reservations and options are data: the API and ddictl manage them."),
+        config::strings_key<C>("dhcp.interfaces", [](auto& c) -> auto& { return c.dhcp.interfaces; }, apply::restart,
+            "Interfaces DHCPv4 listens on (UDP port 67, one socket bound to each). A directly attached subnet is served on the interface that carries an address inside it, so the two nodes of a pair may name their interfaces differently; a relayed subnet is chosen by the relay's giaddr. Each must exist when ddid starts."),
+        config::string_key<C>("dhcp.server_id", [](auto& c) -> auto& { return c.dhcp.server_id; }, apply::restart,
+            "The DHCP server identifier (option 54) and the source address of replies, an IPv4 address. Empty: the receiving interface's address in the client's subnet (an HA pair uses its virtual address, so that renewals follow it)."),
+        config::boolean_key<C>("dhcp.authoritative", [](auto& c) -> auto& { return c.dhcp.authoritative; }, apply::restart,
+            "Answer a client that asks (INIT-REBOOT) for an address this server does not know on a subnet it serves with a DHCPNAK, so that it starts over at once (RFC 2131 4.3.2). Off: stay silent and leave it to another server."),
+        config::duration_key<C>("dhcp.offer_lifetime", [](auto& c) -> auto& { return c.dhcp.offer_lifetime; },
+            std::chrono::seconds(1), std::chrono::minutes(10), apply::restart,
+            "How long an offered address stays set aside for the client it was offered to."),
+        config::integer_key<C>("dhcp.client_rate", [](auto& c) -> auto& { return c.dhcp.client_rate; }, 0, 100000,
+            apply::restart, "DHCPv4 messages per second one client (by client identifier or hardware address) may send before the rest are dropped, so that one client cannot starve the others. 0: no limit."),
+        config::integer_key<C>("dhcp.client_burst", [](auto& c) -> auto& { return c.dhcp.client_burst; }, 1, 100000,
+            apply::restart, "Messages one client may send at once above `dhcp.client_rate`."),
+        config::duration_key<C>("dhcp.reclaim_interval", [](auto& c) -> auto& { return c.dhcp.reclaim_interval; },
+            std::chrono::milliseconds(100), std::chrono::hours(1), apply::restart,
+            "Expired leases are reclaimed (their addresses freed, their DNS names removed) when they end, in passes at most this often."),
+        config::integer_key<C>("dhcp.reclaim_batch", [](auto& c) -> auto& { return c.dhcp.reclaim_batch; }, 1, 100000,
+            apply::restart, "Most leases one reclaim pass handles; the rest wait for the next pass."),
+        config::integer_key<C>("dhcp.max_pending_commits", [](auto& c) -> auto& { return c.dhcp.max_pending_commits; },
+            16, 1000000, apply::restart,
+            "Lease changes waiting for the disk at most: past it, the DHCP sockets are not read until writes complete (the kernel buffers, then drops, what arrives), so memory stays bounded when the disk falls behind."),
     });
     return table;
 }
@@ -84,6 +107,26 @@ void validate_notify_sources(const std::vector<std::string>& sources) {
         bool& seen = net->v6 ? v6 : v4;
         if (seen) throw config_error(key, std::string("a second ") + (net->v6 ? "IPv6" : "IPv4") + " source address");
         seen = true;
+    }
+}
+
+void validate_dhcp(const node_config::dhcp_section& d) {
+    if (d.enabled && d.interfaces.empty())
+        throw config_error("dhcp.interfaces", "dhcp.enabled is true: name at least one interface to listen on");
+    for (std::size_t i = 0; i < d.interfaces.size(); ++i) {
+        const std::string key = "dhcp.interfaces[" + std::to_string(i) + "]";
+        const std::string& name = d.interfaces[i];
+        // IFNAMSIZ - 1, and what the kernel refuses in a name.
+        if (name.empty() || name.size() > 15 || name == "." || name == ".." ||
+            name.find_first_of("/: \t\n") != std::string::npos)
+            throw config_error(key, "\"" + name + "\" is not an interface name (1 to 15 characters, no '/', ':' or spaces)");
+        for (std::size_t j = 0; j < i; ++j)
+            if (d.interfaces[j] == name) throw config_error(key, "\"" + name + "\" is listed twice");
+    }
+    if (!d.server_id.empty()) {
+        const auto net = parse_network(d.server_id);
+        if (!net || net->v6 || d.server_id.find('/') != std::string::npos)
+            throw config_error("dhcp.server_id", "\"" + d.server_id + "\" is not a numeric IPv4 address");
     }
 }
 
@@ -105,6 +148,7 @@ void validate(const node_config& c) {
     dns::parse_networks(c.dns.rrl.exempt, "dns.rrl.exempt");
     validate_notify_sources(c.dns.notify_source);
     unique(c.http.listen, "http.listen");
+    validate_dhcp(c.dhcp);
 }
 
 node_config load_config_file(const std::string& path) {

@@ -53,6 +53,18 @@ struct node_config {
         duration request_timeout = std::chrono::seconds(30);
         std::int64_t threads = 2;
     } http;
+    struct dhcp_section {
+        bool enabled = false;
+        std::vector<std::string> interfaces;
+        std::string server_id; ///< empty: the receiving interface's address in the client's subnet
+        bool authoritative = true;
+        duration offer_lifetime = std::chrono::seconds(30);
+        std::int64_t client_rate = 10;
+        std::int64_t client_burst = 20;
+        duration reclaim_interval = std::chrono::seconds(1);
+        std::int64_t reclaim_batch = 500;
+        std::int64_t max_pending_commits = 4096;
+    } dhcp;
 };
 
 /// The one table of keys: parser, --check-config and docs/config.md all come from it.

@@ -9,7 +9,10 @@ build_pkgs=(
 )
 run_pkgs=(openssl ca-certificates)
 # bind9 and knot are the secondaries of the zone-transfer test; bind9-utils signs zones for the DNSSEC test.
-test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps bind9 bind9-utils knot)
+# isc-dhcp-client (dhclient) and busybox (udhcpc) are the DHCP test clients, isc-dhcp-relay the relay
+# in front of them, tcpdump captures what crosses the wire.
+test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps bind9 bind9-utils knot
+  isc-dhcp-client busybox isc-dhcp-relay tcpdump)
 # Reference servers and load generators, for `make bench` only.
 bench_pkgs=(python3 dnsutils knot-dnsutils dnsperf nsd knot bind9 util-linux procps)
 # clang 14 with libFuzzer and the sanitizer runtimes, for `make fuzz` only.

@@ -32,8 +32,9 @@ http_response unauthorized(std::string_view code, std::string_view message) {
 
 } // namespace
 
-api::api(config cfg, storage::database& db, metrics::registry& metrics, const live_settings& settings)
+api::api(config cfg, storage::database& db, metrics::registry& metrics, const live_settings& settings, dhcp_hooks dhcp)
     : cfg_(std::move(cfg)),
+      dhcp_(std::move(dhcp)),
       db_(db),
       metrics_(metrics),
       settings_(settings),
@@ -51,6 +52,11 @@ api::api(config cfg, storage::database& db, metrics::registry& metrics, const li
     add_audit_routes();
     add_zone_routes();
     add_dns_access_routes();
+    add_subnet_routes();
+    add_dhcp_routes();
+    add_dhcp_config_routes();
+    add_lease_routes();
+    add_dhcp_statistics_routes();
     openapi_info info;
     info.version = DDID_VERSION;
     info.description = "The REST API of a ddid node. Authenticate with the session cookie set by POST /api/v1/login "

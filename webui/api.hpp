@@ -4,6 +4,7 @@
 /// tests can too.
 
 #include "core/log.hpp"
+#include "webui/dhcp_hooks.hpp"
 #include "webui/http_message.hpp"
 #include "webui/rate_limiter.hpp"
 #include "webui/router.hpp"
@@ -38,8 +39,11 @@ public:
         std::function<nlohmann::json()> services;
     };
 
-    /// `db`, `metrics` and `settings` must outlive the api.
-    api(config cfg, storage::database& db, metrics::registry& metrics, const live_settings& settings);
+    /// `db`, `metrics` and `settings` must outlive the api. `dhcp` reaches the running DHCP
+    /// service (lease release, live statistics); empty hooks make the DHCP API work from the
+    /// database alone.
+    api(config cfg, storage::database& db, metrics::registry& metrics, const live_settings& settings,
+        dhcp_hooks dhcp = {});
 
     /// Routes, authenticates, checks the role and runs the handler. Never throws: every failure is
     /// a JSON error response.
@@ -62,6 +66,15 @@ private:
     void add_system_routes(); // routes_system.cpp
     void add_zone_routes();   // routes_zones.cpp
     void add_dns_access_routes(); // routes_dns_access.cpp
+    void add_subnet_routes();     // routes_subnets.cpp
+    void add_dhcp_routes();       // routes_dhcp.cpp
+    void add_dhcp_config_routes(); // routes_dhcp_config.cpp
+    void add_lease_routes();      // routes_leases.cpp
+    void add_dhcp_statistics_routes(); // routes_dhcp_stats.cpp
+
+    /// Releases the lease of `address` (through the engine hook, else in the database); returns
+    /// the lease as stored after.
+    nlohmann::json release_lease(request_context& ctx, std::uint32_t address);
 
     /// The caller behind the request's token or cookie; throws 401.
     principal authenticate(const http_request& req);
@@ -70,6 +83,7 @@ private:
     void check_login_rate(const std::string& source);
 
     config cfg_;
+    dhcp_hooks dhcp_;
     storage::database& db_;
     metrics::registry& metrics_;
     const live_settings& settings_;

@@ -72,7 +72,7 @@ server::server(options opts, storage::database& db, metrics::registry& metrics, 
     apply(impl_->settings, o);
     impl_->handlers = std::make_unique<api>(
         api::config{o.node_name, o.data_dir, o.pbkdf2_iterations, o.login_attempts_per_minute, std::move(services)}, db,
-        metrics, impl_->settings);
+        metrics, impl_->settings, o.dhcp);
 }
 
 server::~server() { stop(); }

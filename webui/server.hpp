@@ -5,6 +5,7 @@
 
 #include "core/duration.hpp"
 #include "core/endpoint.hpp"
+#include "webui/dhcp_hooks.hpp"
 #include "webui/password.hpp"
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,9 @@ struct options {
     std::filesystem::path data_dir;    ///< where initial-admin-password lives
     /// PBKDF2 iterations for passwords set through the API. Not a config key: only tests lower it.
     std::uint32_t pbkdf2_iterations = default_pbkdf2_iterations;
+    /// How the DHCP API reaches the running DHCP service (lease release, live statistics). Not a
+    /// config key: the app sets it; unset hooks make the API work from the database alone.
+    dhcp_hooks dhcp;
 };
 
 /// The state of the node's services for GET /api/v1/status, e.g.

@@ -1,7 +1,9 @@
 #pragma once
-/// Maps the errors of the dns store (and other stores that follow its convention) to API errors.
+/// Maps the errors of the dns store, the ipam store and the dhcp store (which throws ipam's
+/// error types) to API errors.
 
 #include "dns/store/zone_store.hpp"
+#include "ipam/errors.hpp"
 #include "storage/sql.hpp"
 #include "webui/api_error.hpp"
 
@@ -19,6 +21,10 @@ auto store_call(F&& fn) -> decltype(fn()) {
     } catch (const dns::store::not_found_error& e) {
         throw api_error::not_found(e.what());
     } catch (const dns::store::conflict_error& e) {
+        throw api_error::conflict(e.what(), e.field());
+    } catch (const ipam::not_found_error& e) {
+        throw api_error::not_found(e.what());
+    } catch (const ipam::conflict_error& e) {
         throw api_error::conflict(e.what(), e.field());
     } catch (const ddid::error& e) {
         throw api_error::bad_request("invalid_field", e.what(), e.field());
