@@ -48,6 +48,26 @@ TEST_CASE("bad configs are refused naming the key") {
     CHECK(error_of(R"({"http": {"threads": 0}})", &field).find("out of range") != std::string::npos);
 }
 
+TEST_CASE("the dhcp section: off by default, and each bad value named by its key") {
+    const node_config c = node_schema().parse(nlohmann::json::object());
+    CHECK_FALSE(c.dhcp.enabled);
+    std::string field;
+    CHECK(error_of(R"({"dhcp": {"enabled": true}})", &field).find("name at least one interface") != std::string::npos);
+    CHECK(field == "dhcp.interfaces");
+    CHECK(error_of(R"({"dhcp": {"enabled": true, "interfaces": ["eth0", "eth0"]}})", &field).find("twice") !=
+          std::string::npos);
+    CHECK(field == "dhcp.interfaces[1]");
+    CHECK(error_of(R"({"dhcp": {"interfaces": ["a/b"]}})", &field).find("not an interface name") != std::string::npos);
+    CHECK(field == "dhcp.interfaces[0]");
+    CHECK(error_of(R"({"dhcp": {"interfaces": ["averyveryverylongname"]}})", &field).find("1 to 15") != std::string::npos);
+    CHECK(error_of(R"({"dhcp": {"server_id": "2001:db8::1"}})", &field).find("not a numeric IPv4") != std::string::npos);
+    CHECK(field == "dhcp.server_id");
+    CHECK(error_of(R"({"dhcp": {"server_id": "192.0.2.0/24"}})", &field).find("not a numeric IPv4") != std::string::npos);
+    CHECK(error_of(R"({"dhcp": {"client_burst": 0}})", &field).find("out of range") != std::string::npos);
+    CHECK(field == "dhcp.client_burst");
+    CHECK(error_of(R"({"dhcp": {"enabled": true, "interfaces": ["eth0"], "server_id": "192.0.2.1"}})").empty());
+}
+
 TEST_CASE("docs/config.md is generated from the table and up to date") {
     std::ifstream in(std::string(DDID_SOURCE_ROOT) + "/docs/config.md");
     REQUIRE(in);
