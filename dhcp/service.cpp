@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "dhcp/service/commit_write.hpp"
+#include "dhcp/service/conflict_probes.hpp"
 #include "dhcp/service/mailbox.hpp"
 #include "dhcp/service/service_metrics.hpp"
 #include "dhcp/store/config_loader.hpp"
@@ -62,7 +63,8 @@ service::service(service_options opts, storage::database& db, metrics::registry&
       metrics_(std::make_unique<service_metrics>(registry)),
       mailbox_(std::make_shared<mailbox>()),
       reload_queued_(std::make_shared<std::atomic<bool>>(false)),
-      writer_(std::make_shared<store::lease_writer>()) {
+      writer_(std::make_shared<store::lease_writer>()),
+      server_id_(opts_.engine.server_id) {
     on_message_ = [this](std::span<const std::uint8_t> message, const v4::arrival& from) { handle(message, from); };
 }
 
@@ -90,7 +92,10 @@ void service::start() {
     }
 
     config_ = db_.read([](storage::connection& c) { return store::load_v4_config(c); });
-    engine_ = std::make_unique<v4::lease_engine>(opts_.engine, config_);
+    v4::engine_options engine_options = opts_.engine;
+    engine_options.server_id = server_id_.load();
+    engine_ = std::make_unique<v4::lease_engine>(engine_options, config_);
+    probes_ = std::make_unique<conflict_probes>();
     std::size_t leases = 0;
     // Every row: the held ones rebuild the index of taken addresses, the released and expired
     // ones let a returning client have its last address again.
@@ -180,6 +185,7 @@ void service::loop() {
         fds.clear();
         fds.push_back({mailbox_->fd(), POLLIN, 0});
         fds.push_back({watcher_ ? watcher_->fd() : -1, POLLIN, 0});
+        fds.push_back({probes_->fd(), POLLIN, 0});
         // Not reading while stopping or while the disk is behind: the kernel buffers meanwhile.
         const bool accept = !stopping_ && in_flight_ < opts_.max_pending_commits;
         for (int fd : listen_fds_) fds.push_back({accept ? fd : -1, POLLIN, 0});
@@ -192,9 +198,10 @@ void service::loop() {
         }
         if (fds[0].revents != 0) mailbox_->run_pending();
         if (fds[1].revents != 0 && watcher_->drain()) refresh_interfaces();
+        run_probes(fds[2].revents != 0);
         ready.clear();
         for (std::size_t i = 0; i < listen_fds_.size(); ++i)
-            if (fds[2 + i].revents != 0) ready.push_back(i);
+            if (fds[3 + i].revents != 0) ready.push_back(i);
         if (!ready.empty()) read_sockets(ready);
 
         const auto after = steady::now();
@@ -209,6 +216,7 @@ void service::loop() {
 int service::poll_timeout(steady::time_point now) const {
     auto until = std::min(next_refresh_, now + 1s);
     if (reclaim_more_) until = std::min(until, next_reclaim_);
+    if (const auto probe = probes_->next_deadline()) until = std::min(until, *probe);
     if (const auto due = engine_->next_due()) {
         const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*due - std::chrono::system_clock::now());
         until = std::min(until, std::max(next_reclaim_, now + std::max(wait, std::chrono::milliseconds(0))));
@@ -229,10 +237,14 @@ void service::read_sockets(const std::vector<std::size_t>& ready) noexcept {
 }
 
 void service::handle(std::span<const std::uint8_t> message, const v4::arrival& from) noexcept {
-    v4::outcome o = engine_->handle(message, from, std::chrono::system_clock::now());
+    act(engine_->handle(message, from, std::chrono::system_clock::now()), &from);
+}
+
+void service::act(v4::outcome&& o, const v4::arrival* from) noexcept {
     if (o.send_now) send(*o.send_now);
     if (o.to_commit) submit(std::move(*o.to_commit));
-    if (o.dropped) log_drop(*o.dropped, from);
+    if (o.probe) start_probe(*o.probe);
+    if (o.dropped) log_drop(*o.dropped, from ? *from : v4::arrival{});
 }
 
 void service::send(const v4::reply& r) noexcept {
@@ -320,6 +332,9 @@ void service::completed(const std::shared_ptr<pending>& p) noexcept {
                                           {"suppressed", suppressed}});
         });
     }
+    // The lease stands for the names it really got: a renewal tries the others again.
+    if (!p->commit.dns.add_name.empty())
+        engine_->names_registered(p->commit, p->dns.forward_registered, p->dns.reverse_registered);
     if (p->commit.then_send) send(*p->commit.then_send);
 }
 
@@ -454,6 +469,15 @@ release_outcome service::release_lease(ipv4_address address, std::chrono::millis
     return future.get();
 }
 
+void service::set_server_id(ipv4_address id) {
+    server_id_ = id;
+    // Queued even before start(): the thread runs it first thing (engine_ set by then).
+    mailbox_->post([this] {
+        if (engine_) engine_->set_server_id(server_id_.load());
+    });
+    log::info("dhcp.server_id", {{"server_id", id == 0 ? std::string("interface address") : address_text(id)}});
+}
+
 std::optional<live_statistics> service::statistics(std::chrono::milliseconds timeout) {
     if (!running_ || stopping_) return std::nullopt;
     auto promise = std::make_shared<std::promise<live_statistics>>();
@@ -490,7 +514,9 @@ live_statistics service::collect_statistics() const {
                     {"acks_per_second", rates_.acks_per_second},
                     {"commits_in_flight", in_flight_.load()},
                     {"reclaimed", st.reclaimed},
-                    {"declined", st.declined}};
+                    {"declined", st.declined},
+                    {"probes", st.probes},
+                    {"conflicts", st.conflicts}};
     return out;
 }
 

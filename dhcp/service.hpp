@@ -10,7 +10,9 @@
 /// the writer posts its completion back to the thread, which sends the ACK (or, if the write
 /// failed, undoes the change in the engine: no ACK is ever sent for a lease that is not durable).
 /// Expired leases are reclaimed on a timer; the configuration is reloaded after a change in the
-/// database. No exception leaves the thread.
+/// database. With conflict detection on (globals4::conflict_probe), an OFFER of a new address
+/// waits for an ARP probe that runs on the same thread (dhcp/service/conflict_probes.hpp): the
+/// thread never waits for it. No exception leaves the thread.
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -39,6 +41,7 @@ class database;
 
 namespace ddid::dhcp {
 
+class conflict_probes;
 class mailbox;
 class service_metrics;
 namespace store {
@@ -124,6 +127,12 @@ public:
     /// most `timeout`). A failed write throws its error.
     release_outcome release_lease(ipv4_address address, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+    /// The server identifier (option 54, and the source of replies) from now on; 0: the receiving
+    /// interface's address in the client's subnet. HA sets the VIP at takeover, so that renewals
+    /// follow the VIP. Thread-safe: the service thread applies it before the next message it reads
+    /// (a service not started yet starts with it).
+    void set_server_id(ipv4_address id);
+
     /// The engine's live figures (thread-safe; nullopt when not running or no answer in `timeout`).
     std::optional<live_statistics> statistics(std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
@@ -145,6 +154,12 @@ private:
     int poll_timeout(std::chrono::steady_clock::time_point now) const;
     void read_sockets(const std::vector<std::size_t>& ready) noexcept;
     void handle(std::span<const std::uint8_t> message, const v4::arrival& from) noexcept;
+    /// Carries out what the engine decided (for a message from `from`, or a probe's end: nullptr).
+    void act(v4::outcome&& o, const v4::arrival* from) noexcept;
+    // ---- conflict detection (dhcp/service/service_probes.cpp)
+    void start_probe(const v4::probe_request& r) noexcept;
+    /// Ends the probes answered (when the prober's socket is `readable`) or timed out.
+    void run_probes(bool readable) noexcept;
     void send(const v4::reply& r) noexcept;
     /// Hands `c` to the storage writer; false (the change undone in the engine) if it could not.
     bool submit(v4::commit&& c, std::function<void(std::exception_ptr)> notify = {}) noexcept;
@@ -168,6 +183,7 @@ private:
     std::unique_ptr<net::packet_io> io_;
     std::unique_ptr<net::change_watcher> watcher_;
     std::unique_ptr<v4::lease_engine> engine_;
+    std::unique_ptr<conflict_probes> probes_;
     std::shared_ptr<const v4_config> config_;
     net::packet_io::receive_fn on_message_;
     std::vector<int> listen_fds_;
@@ -182,6 +198,10 @@ private:
     log::rate_limiter commit_log_{1};
     log::rate_limiter dns_log_{1};
     log::rate_limiter send_log_{1};
+    log::rate_limiter probe_log_{1};
+    log::rate_limiter conflict_log_{1};
+
+    std::atomic<ipv4_address> server_id_{0}; ///< the latest set_server_id (or the options')
 
     std::atomic<bool> stopping_{false};
     std::atomic<bool> running_{false};

@@ -51,6 +51,9 @@ std::string_view to_string(v4::drop_reason r) noexcept {
     case v4::drop_reason::no_address: return "no_address";
     case v4::drop_reason::unknown_lease: return "unknown_lease";
     case v4::drop_reason::build_failed: return "build_failed";
+    case v4::drop_reason::probe_pending: return "probe_pending";
+    case v4::drop_reason::probe_backlog: return "probe_backlog";
+    case v4::drop_reason::conflicts: return "conflicts";
     case v4::drop_reason::count: break;
     }
     return "unknown";
@@ -79,6 +82,9 @@ service_metrics::service_metrics(metrics::registry& r) {
                                               {{"reason", std::string(to_string(s))}}));
     reclaimed_ = &r.add_counter("ddid_dhcp4_reclaimed_total", "Expired DHCPv4 leases reclaimed.");
     declined_ = &r.add_counter("ddid_dhcp4_declined_total", "Addresses declined by DHCPv4 clients.");
+    probes_ = &r.add_counter("ddid_dhcp4_probes_total", "ARP probes of addresses before an OFFER (conflict detection).");
+    conflicts_ = &r.add_counter("ddid_dhcp4_conflicts_total",
+                                "Probed addresses another host answered for: quarantined as conflicted.");
     internal_errors_ = &r.add_counter("ddid_dhcp4_internal_errors_total",
                                       "Messages dropped and reclaim passes cut short for want of memory.");
     commits_ = &r.add_counter("ddid_dhcp4_commits_total", "Lease changes made durable.");
@@ -124,6 +130,10 @@ void service_metrics::mirror(const v4::engine_stats& now) noexcept {
     }
     if (now.reclaimed > seen_.reclaimed) reclaimed_->inc(now.reclaimed - seen_.reclaimed);
     if (now.declined > seen_.declined) declined_->inc(now.declined - seen_.declined);
+    if (now.probes > seen_.probes) probes_->inc(now.probes - seen_.probes);
+    if (now.conflicts > seen_.conflicts) conflicts_->inc(now.conflicts - seen_.conflicts);
+    seen_.probes = now.probes;
+    seen_.conflicts = now.conflicts;
     if (now.internal_errors > seen_.internal_errors) internal_errors_->inc(now.internal_errors - seen_.internal_errors);
     seen_.internal_errors = now.internal_errors;
     seen_.reclaimed = now.reclaimed;

@@ -1,8 +1,9 @@
 #pragma once
 /// The DHCP service's series in /metrics (core/metrics.hpp): messages received and sent by type,
 /// dropped by reason (the engine's and the socket layer's), parse errors by status, commits in
-/// flight, failed and their latency, addresses reclaimed. The engine's counters belong to its
-/// thread: mirror() copies their growth into the registry's atomic counters after each batch.
+/// flight, failed and their latency, addresses reclaimed, conflict probes and conflicts found.
+/// The engine's counters belong to its thread: mirror() copies their growth into the registry's
+/// atomic counters after each batch.
 
 #include "core/metrics.hpp"
 #include "dhcp/net/packet_io.hpp"
@@ -48,6 +49,8 @@ private:
     std::vector<metrics::counter*> send_errors_; ///< by send_result
     metrics::counter* reclaimed_ = nullptr;
     metrics::counter* declined_ = nullptr;
+    metrics::counter* probes_ = nullptr;
+    metrics::counter* conflicts_ = nullptr;
     metrics::counter* internal_errors_ = nullptr;
     metrics::counter* commits_ = nullptr;
     metrics::counter* commit_failures_ = nullptr;

@@ -38,6 +38,11 @@ const address_hold* address_table::find(ipv4_address address) const noexcept {
     return it == holds_.end() ? nullptr : &it->second;
 }
 
+address_hold* address_table::find_for_update(ipv4_address address) noexcept {
+    const auto it = holds_.find(address);
+    return it == holds_.end() ? nullptr : &it->second;
+}
+
 void address_table::set(ipv4_address address, address_hold hold) {
     // Every step that may fail comes before any that changes what was there, and undoes the
     // earlier ones, so a failure leaves the table as it was.

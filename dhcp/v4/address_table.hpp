@@ -34,6 +34,10 @@ struct address_hold {
     std::uint64_t client = 0;    ///< client_key of the holder; 0 for a quarantine
     clock_time ends{};           ///< when the offer, lease or quarantine ends
     std::uint64_t commit_id = 0; ///< the commit that set this hold; 0 for an offer or a loaded lease
+    /// An offer only: the ARP probe in flight for it (0: none). Its OFFER is not sent yet.
+    std::uint64_t probe_id = 0;
+    /// An offer only: a probe found the address silent, so offering it again needs none.
+    bool probed = false;
     store::lease4 lease;         ///< the row as written (for an offer: the subnet and client only)
 };
 
@@ -50,6 +54,10 @@ public:
     void rebuild(const v4_config& config);
 
     const address_hold* find(ipv4_address address) const noexcept;
+
+    /// The row of the hold of `address` (nullptr if none), to change what no index depends on:
+    /// its DNS names and DHCID, an offer's probe fields. Kind, client and end go through set().
+    address_hold* find_for_update(ipv4_address address) noexcept;
 
     /// Makes `hold` the hold of `address`, replacing any. Throws std::bad_alloc with the table
     /// unchanged.

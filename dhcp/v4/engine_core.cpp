@@ -242,7 +242,11 @@ std::size_t engine_core::expire_offers(clock_time now, std::size_t max) noexcept
     std::array<engine::expiry_queue::entry, 1> due{};
     while (n < max && table.pop_due_offers(now, due) == 1) {
         const address_hold* h = table.find(due[0].addr);
-        if (h && h->kind == hold_kind::offer) table.clear(due[0].addr);
+        if (h && h->kind == hold_kind::offer) {
+            // A probe that never reported (it always does, within its timeout) is forgotten here.
+            if (h->probe_id != 0) probes.erase(h->probe_id);
+            table.clear(due[0].addr);
+        }
         ++n;
     }
     return n;

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace ddid::dhcp::v4::detail {
 
@@ -66,6 +68,29 @@ struct lease_names {
 
 lease_names names_for(const request_context& ctx, const subnet4& subnet, ipv4_address address);
 
+/// The times a reply grants.
+struct lease_times {
+    std::uint32_t lease = 0;
+    std::uint32_t t1 = 0;
+    std::uint32_t t2 = 0;
+};
+
+/// RFC 2131 4.3.1: the subnet's lease time, or the shorter one the client asks for (option 51),
+/// but not below `min_lease_time` (unless the subnet's is shorter still); T1 and T2 keep the
+/// subnet's proportions of it.
+lease_times times_for(const request_context& ctx, const subnet4& subnet, std::uint32_t min_lease_time) noexcept;
+
+/// A DISCOVER whose OFFER waits for the ARP probe of its address (engine_probe.cpp).
+struct pending_probe {
+    ipv4_address address = 0;
+    std::uint64_t client = 0;
+    unsigned attempt = 1;              ///< addresses probed for this DISCOVER, this one included
+    reply offer;                       ///< sent if nobody answers
+    std::vector<std::uint8_t> message; ///< the DISCOVER, handled again if somebody does
+    arrival from;                      ///< its arrival; interface_addresses set from `addresses` on use
+    std::vector<ipv4_address> addresses;
+};
+
 struct engine_core {
     engine_core(engine_options options, std::shared_ptr<const v4_config> cfg);
 
@@ -87,7 +112,7 @@ struct engine_core {
     /// Whether the client may be given `address` now (allowed, and free or its own); an offer
     /// to someone else that has run out is ended on the way.
     bool claim_possible(const request_context& ctx, ipv4_address address);
-    /// Frees every offer that has run out at `now`; returns how many.
+    /// Frees every offer that has run out at `now` (and forgets its probe); returns how many.
     std::size_t expire_offers(clock_time now, std::size_t max) noexcept;
     /// The address to offer: the client's reservation, its current address, its last one, the
     /// one it asks for (option 50), else a free one picked for it (free_index::pick).
@@ -95,6 +120,20 @@ struct engine_core {
     /// Grants `address` to the client: ACK in a commit (event renew when it extends the client's
     /// lease, ack otherwise).
     void grant(const request_context& ctx, ipv4_address address, outcome& out);
+    /// Answers a DISCOVER: an OFFER, or a probe first (engine_probe.cpp). `attempt` counts the
+    /// addresses probed for this DISCOVER before, plus one.
+    void offer(const request_context& ctx, outcome& out, unsigned attempt);
+
+    // ---- conflict detection (engine_probe.cpp)
+    /// Whether `address` must be probed before the client is offered it.
+    bool needs_probe(const request_context& ctx, ipv4_address address) const noexcept;
+    /// True if the client's DISCOVER is already waiting for a probe.
+    bool probing_for(const request_context& ctx) const noexcept;
+    /// Sets `address` aside for the client and asks for its probe, the OFFER `r` held back.
+    void start_probe(const request_context& ctx, ipv4_address address, const subnet4& subnet, reply r,
+                     unsigned attempt, outcome& out);
+    /// The whole of lease_engine::probe_result but the exception barrier.
+    outcome probe_result(std::uint64_t probe_id, std::span<const std::uint8_t> answered_by, clock_time now);
 
     // ---- message types (engine_discover.cpp, engine_request.cpp, engine_client_end.cpp)
     void on_discover(const request_context& ctx, outcome& out);
@@ -110,6 +149,8 @@ struct engine_core {
     engine_stats stats;
     undo_log undo;
     std::uint64_t next_commit_id = 1;
+    std::unordered_map<std::uint64_t, pending_probe> probes; ///< by probe id
+    std::uint64_t next_probe_id = 1;
     packet pkt;
     context_scratch scratch;
     reply_writer writer;
@@ -118,7 +159,15 @@ private:
     std::uint64_t client_key_of(const packet& p) const noexcept;
     engine::client_limiter::time_point limiter_time(clock_time now) noexcept;
     void dispatch(const request_context& ctx, outcome& out);
-    void hold_offer(const request_context& ctx, ipv4_address address, const subnet4& subnet);
+    /// Sets `address` aside for the client until the offer runs out (a probe's wait added when
+    /// `probe_id` is set).
+    void hold_offer(const request_context& ctx, ipv4_address address, const subnet4& subnet,
+                    std::uint64_t probe_id = 0);
+    /// Quarantines `address`, which `answered_by` uses: the conflict commit.
+    commit quarantine_conflict(ipv4_address address, std::int64_t subnet_id, std::span<const std::uint8_t> answered_by,
+                               clock_time now);
+    /// Handles the DISCOVER of `p` again, its address now quarantined.
+    void retry_discover(const pending_probe& p, clock_time now, outcome& out);
     void forget_offer(const request_context& ctx) noexcept;
     void request_selecting(const request_context& ctx, ipv4_address server_id, outcome& out);
     void request_init_reboot(const request_context& ctx, ipv4_address address, outcome& out);

@@ -18,14 +18,21 @@ std::optional<ipv4_address> engine_core::choose_address(const request_context& c
     return a;
 }
 
-void engine_core::hold_offer(const request_context& ctx, ipv4_address address, const subnet4& subnet) {
+void engine_core::hold_offer(const request_context& ctx, ipv4_address address, const subnet4& subnet,
+                             std::uint64_t probe_id) {
     const address_hold* current = table.find(address);
     // The client's own lease stays a lease: offering it again changes nothing until it asks.
     if (current && current->kind == hold_kind::lease) return;
     address_hold hold;
     hold.kind = hold_kind::offer;
     hold.client = ctx.client;
-    hold.ends = ctx.now + opts.offer_lifetime;
+    // A probe's wait comes out of the offer's life otherwise.
+    const std::chrono::milliseconds probe_wait(probe_id != 0 ? config->globals().probe_timeout_ms : 0);
+    hold.ends = ctx.now + opts.offer_lifetime + probe_wait;
+    hold.probe_id = probe_id;
+    // An address found silent stays so for the offer's repeats (a client that DISCOVERs again).
+    hold.probed = probe_id == 0 && current && current->kind == hold_kind::offer && current->client == ctx.client &&
+                  current->probed;
     hold.lease.address = address;
     hold.lease.subnet_id = subnet.id;
     hold.lease.hw_address.assign(ctx.pkt.chaddr().begin(), ctx.pkt.chaddr().end());
@@ -36,31 +43,35 @@ void engine_core::hold_offer(const request_context& ctx, ipv4_address address, c
     table.set(address, std::move(hold));
 }
 
-void engine_core::on_discover(const request_context& ctx, outcome& out) {
+void engine_core::on_discover(const request_context& ctx, outcome& out) { offer(ctx, out, 1); }
+
+void engine_core::offer(const request_context& ctx, outcome& out, unsigned attempt) {
+    // A client that repeats its DISCOVER while the address chosen for it is probed gets the
+    // probe's answer; choosing again now would offer the address unprobed.
+    if (probing_for(ctx)) {
+        drop(out, drop_reason::probe_pending);
+        return;
+    }
     const auto address = choose_address(ctx);
     if (!address) {
         drop(out, drop_reason::no_address);
         return;
     }
-    // Conflict detection hook (issue 4, globals().conflict_probe): the engine does not probe.
-    // The service may hold this OFFER back while it ARP-probes *address; an answer would then
-    // need a call that quarantines the address for globals().conflict_quarantine (state
-    // conflicted, event conflict, like a DECLINE) and drops the offer. That call does not exist
-    // yet: it belongs with the probing.
     const subnet4* s = ctx.link_subnet(*address);
     if (!s) {
         drop(out, drop_reason::no_address);
         return;
     }
     const lease_names names = names_for(ctx, *s, *address);
+    const lease_times times = times_for(ctx, *s, opts.min_lease_time);
     reply_plan plan;
     plan.type = message_type::offer;
     plan.yiaddr = *address;
     plan.subnet = s;
     plan.lease_times = true;
-    plan.lease_time = s->lease_time;
-    plan.t1 = s->t1;
-    plan.t2 = s->t2;
+    plan.lease_time = times.lease;
+    plan.t1 = times.t1;
+    plan.t2 = times.t2;
     plan.fqdn = std::span<const std::uint8_t>(names.option81.data(), names.option81_size);
     plan.hostname = names.reply_host;
     std::vector<std::uint8_t> bytes;
@@ -69,6 +80,11 @@ void engine_core::on_discover(const request_context& ctx, outcome& out) {
         return;
     }
     reply r = address_reply(ctx, message_type::offer, *address, std::move(bytes));
+    // Conflict detection: the OFFER waits in the engine while the service ARP-probes the address.
+    if (needs_probe(ctx, *address)) {
+        start_probe(ctx, *address, *s, std::move(r), attempt, out);
+        return;
+    }
     hold_offer(ctx, *address, *s);
     out.send_now = std::move(r);
     ++stats.sent[static_cast<std::size_t>(message_type::offer)];

@@ -2,6 +2,8 @@
 #include "dhcp/v4/dns_names.hpp"
 #include "dhcp/v4/engine_core.hpp"
 
+#include <algorithm>
+
 namespace ddid::dhcp::v4::detail {
 
 namespace {
@@ -60,10 +62,22 @@ lease_names names_for(const request_context& ctx, const subnet4& subnet, ipv4_ad
     return n;
 }
 
+lease_times times_for(const request_context& ctx, const subnet4& s, std::uint32_t min_lease_time) noexcept {
+    lease_times t{s.lease_time, s.t1, s.t2};
+    const auto asked = ctx.pkt.option(option_code::lease_time);
+    if (!asked || asked->size() != 4) return t;
+    const std::uint32_t want = std::max(read_u32(asked->data()), std::min(min_lease_time, s.lease_time));
+    if (want >= s.lease_time) return t; // never more than configured (an infinite ask included)
+    t.lease = want;
+    t.t1 = static_cast<std::uint32_t>(std::uint64_t{s.t1} * want / s.lease_time);
+    t.t2 = static_cast<std::uint32_t>(std::uint64_t{s.t2} * want / s.lease_time);
+    return t;
+}
+
 namespace {
 
 store::lease4 lease_row(const request_context& ctx, const subnet4& s, ipv4_address address, const lease_names& names,
-                        clock_time ends) {
+                        std::uint32_t lease_time, clock_time ends) {
     store::lease4 l;
     l.address = address;
     l.subnet_id = s.id;
@@ -73,26 +87,29 @@ store::lease4 lease_row(const request_context& ctx, const subnet4& s, ipv4_addre
     l.hostname = names.hostname;
     l.fqdn = names.fqdn;
     l.state = store::lease_state::active;
-    l.valid_lifetime = s.lease_time;
+    l.valid_lifetime = lease_time;
     l.starts_at = to_ms(ctx.now);
     l.expires_at = to_ms(ends);
     return l;
 }
 
-/// Fills the row's DNS fields and returns the change against what the client's lease had
-/// registered before (`before`; nullptr for a new lease). Nothing changes on a renewal that keeps
-/// the names, so a renewal does not touch the zone. A PTR whose owner stays is replaced by the
-/// addition (the owner is the address), so it is not listed for removal.
-dns_change dns_for(const request_context& ctx, const subnet4& s, const lease_names& names,
+/// Fills the row's DNS fields with the records the lease should have (an A record only where the
+/// subnet names a forward zone, a PTR where it names a reverse one) and returns the change against
+/// what the client's lease has registered (`before`; nullptr for a new lease). Nothing changes on
+/// a renewal that keeps the names, so a renewal does not touch the zone; one whose names were not
+/// all registered (names_registered) tries the missing ones again. A PTR whose owner stays is
+/// replaced by the addition (the owner is the address), so it is not listed for removal.
+dns_change dns_for(const request_context& ctx, const subnet4& s, const lease_names& names, std::uint32_t lease_time,
                    const store::lease4* before, store::lease4& row) {
     dns_change d;
     d.forward_zone = s.forward_zone;
     d.reverse_zone = s.reverse_zone;
-    d.ttl = s.lease_time / 3;
-    row.dns_forward = names.update ? names.fqdn : std::string{};
-    row.dns_reverse = !row.dns_forward.empty() && !s.reverse_zone.empty() ? reverse_owner(row.address) : std::string{};
-    if (!row.dns_forward.empty())
-        row.dhcid = dhcid_rdata(ctx.pkt.has_client_id_option(), ctx.pkt.client_identifier(), row.dns_forward);
+    d.ttl = lease_time / 3;
+    const bool named = names.update && !names.fqdn.empty();
+    row.dns_forward = named && !s.forward_zone.empty() ? names.fqdn : std::string{};
+    row.dns_reverse = named && !s.reverse_zone.empty() ? reverse_owner(row.address) : std::string{};
+    const bool any = !row.dns_forward.empty() || !row.dns_reverse.empty();
+    if (any) row.dhcid = dhcid_rdata(ctx.pkt.has_client_id_option(), ctx.pkt.client_identifier(), names.fqdn);
     const std::string none;
     const std::string& old_forward = before ? before->dns_forward : none;
     const std::string& old_reverse = before ? before->dns_reverse : none;
@@ -101,7 +118,7 @@ dns_change dns_for(const request_context& ctx, const subnet4& s, const lease_nam
         if (before) row.dhcid = before->dhcid;
         return d;
     }
-    d.add_name = row.dns_forward;
+    d.add_name = any ? names.fqdn : std::string{};
     d.dhcid = row.dhcid;
     if (!old_forward.empty() && old_forward != row.dns_forward) d.remove_forward = old_forward;
     if (!old_reverse.empty() && old_reverse != row.dns_reverse) d.remove_reverse = old_reverse;
@@ -123,12 +140,13 @@ void engine_core::grant(const request_context& ctx, ipv4_address address, outcom
     const address_hold* prior = table.find(address);
     const bool extends = prior && prior->kind == hold_kind::lease && prior->client == ctx.client;
     const lease_names names = names_for(ctx, *s, address);
+    const lease_times times = times_for(ctx, *s, opts.min_lease_time);
     address_hold hold;
     hold.kind = hold_kind::lease;
     hold.client = ctx.client;
-    hold.ends = ctx.now + std::chrono::seconds(s->lease_time);
-    hold.lease = lease_row(ctx, *s, address, names, hold.ends);
-    dns_change dns = dns_for(ctx, *s, names, extends ? &prior->lease : nullptr, hold.lease);
+    hold.ends = ctx.now + std::chrono::seconds(times.lease);
+    hold.lease = lease_row(ctx, *s, address, names, times.lease, hold.ends);
+    dns_change dns = dns_for(ctx, *s, names, times.lease, extends ? &prior->lease : nullptr, hold.lease);
 
     reply_plan plan;
     plan.type = message_type::ack;
@@ -136,9 +154,9 @@ void engine_core::grant(const request_context& ctx, ipv4_address address, outcom
     plan.ciaddr = ctx.pkt.ciaddr();
     plan.subnet = s;
     plan.lease_times = true;
-    plan.lease_time = s->lease_time;
-    plan.t1 = s->t1;
-    plan.t2 = s->t2;
+    plan.lease_time = times.lease;
+    plan.t1 = times.t1;
+    plan.t2 = times.t2;
     plan.fqdn = std::span<const std::uint8_t>(names.option81.data(), names.option81_size);
     plan.hostname = names.reply_host;
     std::vector<std::uint8_t> bytes;

@@ -140,6 +140,39 @@ std::optional<commit> lease_engine::admin_release(ipv4_address address, clock_ti
     return c.end_hold(address, now, store::lease_state::released, store::lease_event::admin_release);
 }
 
+outcome lease_engine::probe_result(std::uint64_t probe_id, std::span<const std::uint8_t> answered_by,
+                                   clock_time now) noexcept {
+    auto& c = s_->core;
+    try {
+        return c.probe_result(probe_id, answered_by, now);
+    } catch (...) {
+        // As in handle(): only allocation fails, and it leaves the state as it was. The offer
+        // stays held until it runs out; the client's next DISCOVER probes it again.
+        ++c.stats.internal_errors;
+        outcome out;
+        c.drop(out, drop_reason::build_failed);
+        return out;
+    }
+}
+
+void lease_engine::names_registered(const commit& cm, bool forward, bool reverse) noexcept {
+    if (cm.dns.add_name.empty()) return;
+    auto& c = s_->core;
+    address_hold* h = c.table.find_for_update(cm.lease.address);
+    if (!h || h->kind != hold_kind::lease) return;
+    store::lease4& row = h->lease;
+    // This commit's lease, or a later commit's (a renewal decided while this one was being
+    // written) that carried the names over as this one meant to register them.
+    const bool carried = h->commit_id > cm.id && row.dns_forward == cm.lease.dns_forward &&
+                         row.dns_reverse == cm.lease.dns_reverse && row.dhcid == cm.lease.dhcid;
+    if (h->commit_id != cm.id && !carried) return;
+    if (!forward) row.dns_forward.clear();
+    if (!reverse) row.dns_reverse.clear();
+    if (row.dns_forward.empty() && row.dns_reverse.empty()) row.dhcid.clear();
+}
+
+void lease_engine::set_server_id(ipv4_address id) noexcept { s_->core.opts.server_id = id; }
+
 const engine_stats& lease_engine::stats() const noexcept { return s_->core.stats; }
 
 std::uint64_t lease_engine::free_addresses(std::int64_t subnet_id) const noexcept {

@@ -97,6 +97,10 @@ enum class drop_reason : std::uint8_t {
     no_address,       ///< the pools of the client's link are exhausted
     unknown_lease,    ///< RELEASE/DECLINE of an address the client does not hold
     build_failed,     ///< the reply did not fit (option 82 too large)
+    probe_pending,    ///< a DISCOVER again while the address chosen for it is being probed: the
+                      ///< probe's end answers it
+    probe_backlog,    ///< max_pending_probes probes in flight: the client will try again
+    conflicts,        ///< every address probed for the DISCOVER (probe_attempts) was in use
     count
 };
 
@@ -112,6 +116,14 @@ struct engine_options {
     /// Answer DHCPREQUEST in INIT-REBOOT for addresses of unknown clients on a known subnet with a
     /// NAK only when authoritative (RFC 2131 4.3.2); otherwise stay silent.
     bool authoritative = true;
+    /// A lease time a client asks for (option 51) below the subnet's is granted, but never below
+    /// this (nor above the subnet's): a client asking for seconds would renew, and write, that often.
+    std::uint32_t min_lease_time = 60;
+    /// Conflict detection (globals4::conflict_probe): how many addresses one DISCOVER may try
+    /// before it is dropped (a host answering ARP for every address, proxy ARP, must not turn the
+    /// whole pool into conflicts at once), and how many probes may be in flight.
+    unsigned probe_attempts = 3;
+    std::size_t max_pending_probes = 4096;
 };
 
 struct engine_stats {
@@ -122,16 +134,32 @@ struct engine_stats {
     std::array<std::uint64_t, 16> parse_errors{}; ///< by parse_status
     std::uint64_t reclaimed = 0;
     std::uint64_t declined = 0;
+    std::uint64_t probes = 0;     ///< ARP probes asked for (outcome::probe)
+    std::uint64_t conflicts = 0;  ///< probed addresses that answered: quarantined as conflicted
+    std::uint64_t probes_stale = 0; ///< probe results that came after their offer was gone
     /// Messages dropped and reclaim passes cut short for want of memory (the message is also
     /// counted as dropped build_failed).
     std::uint64_t internal_errors = 0;
 };
 
-/// The result of handling one message.
+/// Conflict detection (issue 4, globals4::conflict_probe): before offering a directly attached
+/// client an address that is not already its own, the engine asks the service to find out whether
+/// some host uses it: an ARP request for `address` out of interface `ifindex` (RFC 5227 probe:
+/// sender address 0.0.0.0), then a wait of `timeout` for an answer. The address is set aside for
+/// the client meanwhile; the OFFER waits in the engine until probe_result().
+struct probe_request {
+    std::uint64_t id = 0;      ///< names the probe in probe_result()
+    ipv4_address address = 0; ///< host order
+    int ifindex = 0;           ///< the interface the DISCOVER came in on
+    std::chrono::milliseconds timeout{500};
+};
+
+/// The result of handling one message (or one probe's end).
 struct outcome {
     std::optional<reply> send_now;   ///< OFFER, NAK, ACK to INFORM: no lease written first
     std::optional<commit> to_commit; ///< write it, then send its reply
     std::optional<drop_reason> dropped;
+    std::optional<probe_request> probe; ///< probe this, then call probe_result()
 };
 
 class lease_engine {
@@ -164,6 +192,27 @@ public:
 
     /// An operator released a lease (API): like a client's RELEASE, without a message.
     std::optional<commit> admin_release(ipv4_address address, clock_time now);
+
+    /// Probe `probe_id` (outcome::probe) is over. `answered_by`: the hardware address of the host
+    /// that claimed the address, empty if none did within the timeout. Silent (or the client
+    /// itself answering): the held OFFER to send now. Another host: the address is quarantined for
+    /// globals4::conflict_quarantine (a commit: state conflicted, event conflict, the answering
+    /// host's hardware address in the row) and the DISCOVER is handled again, which asks for
+    /// another probe or offers an address that needs none. A probe whose offer is gone meanwhile
+    /// (the client took another server's, or asked for the address itself) changes nothing.
+    outcome probe_result(std::uint64_t probe_id, std::span<const std::uint8_t> answered_by, clock_time now) noexcept;
+
+    /// Commit `c`'s write added the names its dns_change asked for only in part (RFC 4703: a name
+    /// held by another client, or a zone that refused): `forward` and `reverse` say which of the
+    /// A and PTR records are in place. The lease then stands for those only, so that a renewal
+    /// tries the others again instead of taking them as registered, and a release removes only
+    /// those. Call it for every durable commit whose dns.add_name is set; nothing if `c` is not
+    /// the lease's latest commit (or one a later commit left the names of unchanged).
+    void names_registered(const commit& c, bool forward, bool reverse) noexcept;
+
+    /// The server identifier (option 54) and reply source from now on; 0: the receiving
+    /// interface's address (engine_options::server_id). HA sets the VIP here at takeover.
+    void set_server_id(ipv4_address id) noexcept;
 
     const engine_stats& stats() const noexcept;
     /// Free addresses in the pools of subnet `subnet_id` (for the statistics API).

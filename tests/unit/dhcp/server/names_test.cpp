@@ -246,3 +246,79 @@ TEST_CASE("the reservation's hostname names the lease; expiry removes the names"
     CHECK(expired[0].dns.dhcid == c.last().to_commit->lease.dhcid);
     CHECK(f.engine.free_addresses(1) == 100); // reserved and outside the pool: the pool is whole
 }
+
+TEST_CASE("names_registered: a name lost to a conflict is not the lease's; a renewal tries it again") {
+    engine_fixture f;
+    auto c = f.client(1);
+    c.hostname = "taken";
+    REQUIRE(c.dora());
+    const commit first = *c.last().to_commit;
+    REQUIRE(first.dns.add_name == "taken.example.com.");
+    f.engine.names_registered(first, false, false); // another client holds the name (RFC 4703)
+
+    c.now += 1800s;
+    REQUIRE(c.renew());
+    const commit retry = *c.last().to_commit;
+    CHECK(retry.dns.add_name == "taken.example.com.");
+    CHECK(retry.dns.remove_forward.empty()); // nothing of ours to remove
+    CHECK(retry.dns.remove_reverse.empty());
+    CHECK(retry.dns.dhcid == first.dns.dhcid);
+    f.engine.names_registered(retry, true, true); // the name is free now: registered
+
+    REQUIRE(c.renew());
+    CHECK(c.last().to_commit->dns.empty());
+    CHECK(c.last().to_commit->lease.dns_forward == "taken.example.com.");
+    CHECK(c.last().to_commit->lease.dhcid == first.dns.dhcid);
+}
+
+TEST_CASE("names_registered: a release removes only what was registered") {
+    engine_fixture f;
+    auto lost = f.client(1);
+    lost.hostname = "lost";
+    REQUIRE(lost.dora());
+    f.engine.names_registered(*lost.last().to_commit, false, false);
+    lost.release();
+    CHECK(lost.last().to_commit->dns.empty());
+
+    // The A record registered, the PTR refused by its zone.
+    auto half = f.client(2);
+    half.hostname = "half";
+    REQUIRE(half.dora());
+    const commit cm = *half.last().to_commit;
+    f.engine.names_registered(cm, true, false);
+    half.now += 100s;
+    REQUIRE(half.renew()); // the PTR is tried again; the A record is not removed
+    CHECK(half.last().to_commit->dns.add_name == "half.example.com.");
+    CHECK(half.last().to_commit->dns.remove_forward.empty());
+    f.engine.names_registered(*half.last().to_commit, true, false);
+    half.release();
+    const dns_change& gone = half.last().to_commit->dns;
+    CHECK(gone.remove_forward == "half.example.com.");
+    CHECK(gone.remove_reverse.empty());
+    CHECK(gone.dhcid == cm.dns.dhcid);
+}
+
+TEST_CASE("names_registered: a renewal decided before the write completed follows it; a rename does not") {
+    engine_fixture f;
+    auto c = f.client(1);
+    c.hostname = "racer";
+    REQUIRE(c.dora());
+    const commit first = *c.last().to_commit;
+    REQUIRE(c.renew()); // decided while the first write is in flight: carries the names over
+    CHECK(c.last().to_commit->dns.empty());
+    f.engine.names_registered(first, false, false);
+    REQUIRE(c.renew());
+    CHECK(c.last().to_commit->dns.add_name == "racer.example.com.");
+
+    auto d = f.client(2);
+    d.hostname = "before";
+    REQUIRE(d.dora());
+    const commit named = *d.last().to_commit;
+    d.hostname = "after";
+    REQUIRE(d.renew());
+    const commit renamed = *d.last().to_commit;
+    f.engine.names_registered(named, false, false); // the older name's fate: the lease moved on
+    f.engine.names_registered(renamed, true, true);
+    d.release();
+    CHECK(d.last().to_commit->dns.remove_forward == "after.example.com.");
+}

@@ -145,6 +145,24 @@ TEST_CASE("an engine server identifier (the HA VIP) names the server and is the 
     CHECK(d.last().dropped == drop_reason::not_for_us);
 }
 
+TEST_CASE("set_server_id(): the VIP from the next message on; 0 goes back to the interface's address") {
+    engine_fixture f(relayed_parts());
+    auto c = f.client(1);
+    REQUIRE(c.discover());
+    CHECK(c.server_id() == server_address());
+    f.engine.set_server_id(ip("192.0.2.250"));
+    REQUIRE(c.discover());
+    CHECK(c.server_id() == ip("192.0.2.250"));
+    CHECK(c.wire_reply()->source == ip("192.0.2.250"));
+    REQUIRE(c.request()); // names the VIP: ours
+    c.now += std::chrono::seconds(1800);
+    REQUIRE(c.renew());
+    CHECK(c.server_id() == ip("192.0.2.250"));
+    f.engine.set_server_id(0);
+    REQUIRE(c.renew());
+    CHECK(c.server_id() == server_address());
+}
+
 TEST_CASE("classes match relay fields") {
     config_parts p = relayed_parts();
     client_class4 port9;

@@ -70,7 +70,11 @@ void test_client::exchange(const message_fields& m) {
         from.source = m.ciaddr;
         from.unicast = m.unicast;
     }
-    last_ = engine_.handle(std::span<const std::uint8_t>(buffer.data(), size), from, now);
+    take(engine_.handle(std::span<const std::uint8_t>(buffer.data(), size), from, now));
+}
+
+void test_client::take(outcome o) {
+    last_ = std::move(o);
     wire_.reset();
     reply_.reset();
     if (last_.send_now) wire_ = *last_.send_now;
@@ -106,6 +110,13 @@ bool test_client::request() {
     }
     if (reply_type() == message_type::nak) state_ = client_state::init;
     return false;
+}
+
+bool test_client::deliver(outcome o) {
+    take(std::move(o));
+    if (reply_type() != message_type::offer) return false;
+    take_lease_fields();
+    return true;
 }
 
 bool test_client::dora() { return discover() && request(); }

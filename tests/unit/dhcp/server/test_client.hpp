@@ -66,6 +66,10 @@ public:
         server_id_ = server;
         state_ = client_state::bound;
     }
+    /// Takes `o` as the engine's answer to the client's last message (the end of a conflict
+    /// probe: lease_engine::probe_result); true if it carried an OFFER, which the client then
+    /// holds as discover() would.
+    bool deliver(outcome o);
     /// Sends raw bytes as if from this client (malformed input tests).
     outcome send_raw(std::span<const std::uint8_t> bytes, bool unicast = false);
 
@@ -94,6 +98,7 @@ private:
         bool unicast = false;
     };
     void exchange(const message_fields& m);
+    void take(outcome o);
     void take_lease_fields();
 
     lease_engine& engine_;

@@ -4,6 +4,7 @@
 #include "dhcp/net/packet_io.hpp"
 
 #include "core/error.hpp"
+#include "tests/unit/dhcp/service/netns.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,6 +26,8 @@
 
 using namespace ddid::dhcp;
 using namespace ddid::dhcp::net;
+using ddid::dhcp::test::hardware_address;
+using ddid::dhcp::test::private_netns;
 
 namespace {
 
@@ -72,33 +75,6 @@ struct peer_socket {
         return out;
     }
 };
-
-/// The rest of a test in a network namespace of its own (the calling thread's), and back after.
-struct private_netns {
-    int saved = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-
-    private_netns() {
-        REQUIRE(saved >= 0);
-        REQUIRE(::unshare(CLONE_NEWNET) == 0);
-        sh("ip link set lo up");
-    }
-    ~private_netns() {
-        ::setns(saved, CLONE_NEWNET);
-        ::close(saved);
-    }
-    /// Commands inherit the thread's namespace.
-    void sh(const std::string& command) const { REQUIRE(std::system(command.c_str()) == 0); }
-};
-
-std::array<std::uint8_t, 6> hardware_address(const std::string& name) {
-    ifreq req{};
-    std::memcpy(req.ifr_name, name.c_str(), name.size());
-    ddid::dns::net::unique_fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    REQUIRE(::ioctl(fd.get(), SIOCGIFHWADDR, &req) == 0);
-    std::array<std::uint8_t, 6> out{};
-    std::memcpy(out.data(), req.ifr_hwaddr.sa_data, out.size());
-    return out;
-}
 
 /// Polls the server socket and reads what it has, for at most `ms`.
 std::size_t receive_into(packet_io& io, std::vector<std::vector<std::uint8_t>>& got, std::vector<v4::arrival>& from,

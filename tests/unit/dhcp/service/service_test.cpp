@@ -401,3 +401,78 @@ TEST_CASE("many clients at once: every one acknowledged, no address given twice"
     });
     CHECK(active == clients);
 }
+
+TEST_CASE("a name another holds is not the lease's: its renewals do not claim it, and register it once it is free") {
+    service_fixture f;
+    f.zone("example.com.");
+    f.zone("127.in-addr.arpa.");
+    f.serve_loopback_subnet({{"lease_time", 3600}, {"forward_zone", "example.com."}, {"reverse_zone", "127.in-addr.arpa."}});
+    const std::vector<ddid::dns::store::rr_input> operators{{"laptop", "A", 3600, "192.0.2.200"}};
+    f.w([&](connection& c) { return ddid::dns::store::add_records(c, "example.com.", operators, t0); });
+    f.start();
+    auto ack = f.client.dora(mac_a, "laptop");
+    REQUIRE(ack);
+    const std::uint32_t address = ack->yiaddr();
+    auto row = f.lease_at(address);
+    REQUIRE(row);
+    CHECK(row->fqdn == "laptop.example.com.");
+    CHECK(row->dns_forward.empty()); // RFC 4703: the operator's name is left alone
+    CHECK(row->dns_reverse.empty());
+    CHECK(row->dhcid.empty());
+    CHECK(f.records("example.com.", "laptop.example.com.") == std::vector<std::string>{"A 192.0.2.200"});
+    CHECK(f.records("127.in-addr.arpa.", reverse_name(address)).empty());
+    CHECK(f.metric("ddid_dhcp4_dns_conflicts_total 1"));
+
+    auto renew = [&] {
+        v4::client_message m;
+        m.type = v4::message_type::request;
+        m.xid = ++f.client.xid;
+        m.chaddr = mac_a;
+        m.ciaddr = address;
+        m.hostname = "laptop";
+        f.client.send(m);
+        auto reply = f.client.receive(m.xid);
+        return reply && reply->type() == v4::message_type::ack;
+    };
+    // The renewal asks for the name again rather than writing it down as the lease's.
+    REQUIRE(renew());
+    row = f.lease_at(address);
+    CHECK(row->dns_forward.empty());
+    CHECK(row->dhcid.empty());
+    CHECK(f.metric("ddid_dhcp4_dns_conflicts_total 2"));
+    CHECK(f.records("example.com.", "laptop.example.com.") == std::vector<std::string>{"A 192.0.2.200"});
+
+    // The operator gives the name up: the next renewal registers it, and the row says so.
+    f.w([&](connection& c) { return ddid::dns::store::delete_records(c, "example.com.", operators, t0); });
+    REQUIRE(renew());
+    row = f.lease_at(address);
+    CHECK(row->dns_forward == "laptop.example.com.");
+    CHECK(row->dns_reverse == reverse_name(address));
+    CHECK_FALSE(row->dhcid.empty());
+    const auto forward = f.records("example.com.", "laptop.example.com.");
+    CHECK(std::find(forward.begin(), forward.end(), "A " + v4::format_ipv4(address)) != forward.end());
+    const auto reverse = f.records("127.in-addr.arpa.", reverse_name(address));
+    CHECK(std::find(reverse.begin(), reverse.end(), "PTR laptop.example.com.") != reverse.end());
+    // From then on a renewal leaves the zone alone.
+    REQUIRE(renew());
+    CHECK(f.metric("ddid_dhcp4_dns_conflicts_total 2"));
+    CHECK(f.lease_at(address)->dns_forward == "laptop.example.com.");
+}
+
+TEST_CASE("set_server_id(): the service answers with the new identifier from then on") {
+    service_fixture f;
+    f.serve_loopback_subnet();
+    f.start();
+    auto first = f.client.dora(mac_a);
+    REQUIRE(first);
+    CHECK(first->server_identifier() == loopback);
+    // An address of the host (the VIP an HA takeover adds) on the receiving interface.
+    f.svc->set_server_id(0x7f000002);
+    auto second = f.client.dora(mac_b);
+    REQUIRE(second);
+    CHECK(second->server_identifier() == 0x7f000002);
+    f.svc->set_server_id(0);
+    auto third = f.client.dora(mac_a);
+    REQUIRE(third);
+    CHECK(third->server_identifier() == loopback);
+}
