@@ -10,11 +10,14 @@ build_pkgs=(
 run_pkgs=(openssl ca-certificates)
 # bind9 and knot are the secondaries of the zone-transfer test; bind9-utils signs zones for the DNSSEC test.
 # isc-dhcp-client (dhclient) and busybox (udhcpc) are the DHCP test clients, isc-dhcp-relay the relay
-# in front of them, tcpdump captures what crosses the wire.
+# in front of them, tcpdump captures what crosses the wire; kea-admin ships perfdhcp, the load generator
+# of the DHCP load and kill -9 tests.
 test_pkgs=(python3 python3-pytest python3-dnspython curl dnsutils iproute2 iputils-ping sqlite3 procps bind9 bind9-utils knot
-  isc-dhcp-client busybox isc-dhcp-relay tcpdump)
-# Reference servers and load generators, for `make bench` only.
-bench_pkgs=(python3 dnsutils knot-dnsutils dnsperf nsd knot bind9 util-linux procps)
+  isc-dhcp-client busybox isc-dhcp-relay tcpdump kea-admin)
+# Reference servers and load generators, for `make bench` only. kea-dhcp4-server is the DHCPv4
+# reference (bench/dhcp4.sh runs its own kea-dhcp4 process with its own config, never the system
+# service), kea-admin ships perfdhcp, iproute2 makes the benchmark's network namespaces.
+bench_pkgs=(python3 dnsutils knot-dnsutils dnsperf nsd knot bind9 util-linux procps kea-dhcp4-server kea-admin iproute2)
 # clang 14 with libFuzzer and the sanitizer runtimes, for `make fuzz` only.
 fuzz_pkgs=(clang-14 libclang-rt-14-dev llvm-14 python3)
 

@@ -21,9 +21,11 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -395,3 +397,355 @@ def _merge(base: dict, extra: dict) -> dict:
     for k, v in extra.items():
         out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+# ==== routed labs, relays, captures and load generators (test_dhcp4_relay, test_dhcp4_load) ====
+
+DHCP_MESSAGE_TYPES = {1: "discover", 2: "offer", 3: "request", 4: "decline", 5: "ack", 6: "nak", 7: "release",
+                      8: "inform"}
+_PCAP_MAGIC = {b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+               b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9)}
+LINKTYPE_ETHERNET = 1
+
+
+def _ip(raw: bytes) -> str:
+    return ".".join(str(b) for b in raw)
+
+
+def ip_to_int(address: str) -> int:
+    return struct.unpack("!I", bytes(int(x) for x in address.split(".")))[0]
+
+
+def int_to_ip(value: int) -> str:
+    return _ip(struct.pack("!I", value))
+
+
+@dataclass
+class DhcpFrame:
+    """One DHCPv4 message seen on the wire: the IPv4/UDP envelope and the BOOTP fields, with
+    the options in wire order (their values as sent, byte for byte)."""
+
+    time: float
+    src: str
+    dst: str
+    sport: int
+    dport: int
+    op: int
+    hops: int
+    xid: int
+    flags: int
+    ciaddr: str
+    yiaddr: str
+    siaddr: str
+    giaddr: str
+    chaddr: str  # the first hlen octets, "aa:bb:..."
+    options: list[tuple[int, bytes]] = field(default_factory=list)
+    payload: bytes = b""
+
+    def option(self, code: int) -> Optional[bytes]:
+        """The first option `code`'s value, or None."""
+        return next((v for c, v in self.options if c == code), None)
+
+    @property
+    def message_type(self) -> str:
+        v = self.option(53)
+        return DHCP_MESSAGE_TYPES.get(v[0], f"type{v[0]}") if v else "bootp"
+
+
+def read_pcap(path: Path) -> list[tuple[float, int, bytes]]:
+    """The records of a classic pcap file (what tcpdump -w writes) as (time, linktype, frame).
+    A record cut short at the end (the writer was killed mid-write) is left out."""
+    data = Path(path).read_bytes()
+    if len(data) < 24:
+        return []
+    if data[:4] not in _PCAP_MAGIC:
+        raise ValueError(f"{path}: not a pcap file (magic {data[:4].hex()})")
+    order, unit = _PCAP_MAGIC[data[:4]]
+    linktype = struct.unpack(order + "I", data[20:24])[0]
+    out = []
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(order + "IIII", data[pos:pos + 16])
+        pos += 16
+        if pos + caplen > len(data):
+            break
+        out.append((sec + frac * unit, linktype, data[pos:pos + caplen]))
+        pos += caplen
+    return out
+
+
+def parse_dhcp_options(raw: bytes) -> list[tuple[int, bytes]]:
+    """Options after the magic cookie, in order; stops at the end option or a truncated one."""
+    out = []
+    pos = 0
+    while pos < len(raw):
+        code = raw[pos]
+        if code == 0:
+            pos += 1
+            continue
+        if code == 255 or pos + 2 > len(raw) or pos + 2 + raw[pos + 1] > len(raw):
+            break
+        out.append((code, raw[pos + 2:pos + 2 + raw[pos + 1]]))
+        pos += 2 + raw[pos + 1]
+    return out
+
+
+def parse_dhcp_frame(t: float, linktype: int, frame: bytes) -> Optional[DhcpFrame]:
+    """The DHCPv4 message in one Ethernet frame (IPv4, UDP, unfragmented), else None."""
+    if linktype != LINKTYPE_ETHERNET or len(frame) < 14:
+        return None
+    ethertype = struct.unpack("!H", frame[12:14])[0]
+    ip = frame[14:]
+    if ethertype == 0x8100 and len(frame) >= 18:  # one VLAN tag
+        ethertype = struct.unpack("!H", frame[16:18])[0]
+        ip = frame[18:]
+    if ethertype != 0x0800 or len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
+        return None
+    if struct.unpack("!H", ip[6:8])[0] & 0x3fff:  # a fragment
+        return None
+    ihl = (ip[0] & 0x0f) * 4
+    total = struct.unpack("!H", ip[2:4])[0]
+    udp = ip[ihl:total]
+    if len(udp) < 8:
+        return None
+    sport, dport, ulen = struct.unpack("!HHH", udp[:6])
+    payload = udp[8:ulen]
+    if len(payload) < 240 or payload[236:240] != b"\x63\x82\x53\x63":
+        return None
+    op, _htype, hlen, hops, xid, _secs, flags = struct.unpack("!BBBBIHH", payload[:12])
+    return DhcpFrame(time=t, src=_ip(ip[12:16]), dst=_ip(ip[16:20]), sport=sport, dport=dport, op=op, hops=hops,
+                     xid=xid, flags=flags, ciaddr=_ip(payload[12:16]), yiaddr=_ip(payload[16:20]),
+                     siaddr=_ip(payload[20:24]), giaddr=_ip(payload[24:28]),
+                     chaddr=":".join(f"{b:02x}" for b in payload[28:28 + min(hlen, 16)]),
+                     options=parse_dhcp_options(payload[240:]), payload=payload)
+
+
+def dhcp_frames(path: Path) -> list[DhcpFrame]:
+    """Every DHCPv4 message in a pcap file, in capture order."""
+    frames = []
+    for t, linktype, frame in read_pcap(path):
+        parsed = parse_dhcp_frame(t, linktype, frame)
+        if parsed:
+            frames.append(parsed)
+    return frames
+
+
+class Capture:
+    """tcpdump writing DHCP traffic of one interface of a namespace to a pcap file; stop()
+    ends it by PID (SIGINT, so that it flushes and prints its counters)."""
+
+    def __init__(self, ns, ifname: str, path: Path, bpf: str = "udp and (port 67 or port 68)",
+                 buffer_kib: int = 8192, live: bool = False):
+        self.ns = ns
+        self.ifname = ifname
+        self.path = Path(path)
+        self.log_path = self.path.with_suffix(".log")
+        self.bpf = bpf
+        self.buffer_kib = buffer_kib
+        self.live = live
+        self.process: Optional[subprocess.Popen] = None
+        self.counters: dict[str, int] = {}
+
+    def start(self, timeout: float = 10.0) -> "Capture":
+        # -Z root: tcpdump would otherwise drop to its own user and could not write here.
+        # --immediate-mode: without it packets wait in the kernel for a block to fill or time out,
+        # and those of the last block are lost when tcpdump is stopped. In that mode each slot of
+        # the kernel's ring is as large as the snapshot length: 1600 (a whole frame at MTU 1500)
+        # gives thousands of slots where the default 262144 would give 32. `live` (-U) also writes
+        # each packet to the file as it comes, at a cost in CPU that makes it drop packets under
+        # load: a load test reads the file after stop() instead.
+        args = [*unconfined("tcpdump"), "tcpdump", "-n", "-i", self.ifname, "-s", "1600", "-B", str(self.buffer_kib),
+                "--immediate-mode", *(["-U"] if self.live else []), "-Z", "root", "-w", str(self.path), self.bpf]
+        with open(self.log_path, "ab") as out:
+            self.process = self.ns.popen(args, stdout=out, stderr=subprocess.STDOUT)
+        wait_until(lambda: "listening on" in self.log() or self.process.poll() is not None, timeout,
+                   f"tcpdump to listen on {self.ifname}")
+        if self.process.poll() is not None:
+            raise AssertionError(f"tcpdump exited with {self.process.returncode}:\n{self.log()}")
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> dict[str, int]:
+        """Ends tcpdump; returns its counters ('captured', 'received by filter', 'dropped by kernel')."""
+        p = self.process
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=timeout)
+        for m in re.finditer(r"^(\d+) packets? (captured|received by filter|dropped by kernel)", self.log(), re.M):
+            self.counters[m.group(2)] = int(m.group(1))
+        return self.counters
+
+    def frames(self) -> list[DhcpFrame]:
+        return dhcp_frames(self.path)
+
+
+class Dhcrelay:
+    """ISC dhcrelay in the foreground in a relay namespace, with its own pid file and log;
+    -a adds option 82 (circuit id = the client-side interface's name) and strips it from replies."""
+
+    def __init__(self, ns, workdir: Path, downstream: str, upstream: str, servers: list[str],
+                 extra: tuple[str, ...] = ("-a",)):
+        self.ns = ns
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.pidfile = self.workdir / "dhcrelay.pid"
+        self.log_path = self.workdir / "dhcrelay.log"
+        self.args = [*unconfined("dhcrelay"), "dhcrelay", "-d", "-4", *extra, "-pf", str(self.pidfile),
+                     "-id", downstream, "-iu", upstream, *servers]
+        self.downstream = downstream
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self, timeout: float = 10.0) -> "Dhcrelay":
+        with open(self.log_path, "ab") as out:
+            self.process = self.ns.popen(self.args, stdout=out, stderr=subprocess.STDOUT)
+        # It says where it listens once its sockets are open.
+        wait_until(lambda: re.search(rf"Listening on \S+/{re.escape(self.downstream)}\b", self.log())
+                   or self.process.poll() is not None, timeout, "dhcrelay to listen")
+        if self.process.poll() is not None:
+            raise AssertionError(f"dhcrelay exited with {self.process.returncode}:\n{self.log()}")
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        p = self.process
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=timeout)
+
+
+class Perfdhcp:
+    """Kea's perfdhcp (package kea-admin) in a namespace, under nice, bounded by its own -p/-n
+    and by a wall-clock timeout; the output goes to a file."""
+
+    def __init__(self, ns, workdir: Path, args: list[str], name: str = "perfdhcp"):
+        self.ns = ns
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.workdir / f"{name}.log"
+        self.args = ["nice", "-n", "10", "perfdhcp", *args]
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "Perfdhcp":
+        with open(self.log_path, "ab") as out:
+            self.process = self.ns.popen(self.args, stdout=out, stderr=subprocess.STDOUT)
+        return self
+
+    def wait(self, timeout: float) -> int:
+        """Its exit code; killed (by PID) if it outlives `timeout`."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"perfdhcp ran past {timeout}s:\n{self.log()[-3000:]}") from None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        p = self.process
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGINT)  # perfdhcp prints its report on SIGINT
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=timeout)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+def acks_by_client(frames: list[DhcpFrame]) -> dict[str, set[str]]:
+    """chaddr -> every yiaddr a DHCPACK gave it (a client acknowledged twice shows twice)."""
+    out: dict[str, set[str]] = {}
+    for f in frames:
+        if f.op == 2 and f.message_type == "ack" and f.yiaddr != "0.0.0.0":
+            out.setdefault(f.chaddr, set()).add(f.yiaddr)
+    return out
+
+
+class RoutedDhcpLab(DhcpLab):
+    """ddid in a server namespace ("s") on eth0 carrying `server_cidr`, joined by a veth to a
+    peer namespace (a relay, a load generator) whose end `peer_ifname` carries `peer_cidr`. The
+    test builds whatever lies behind the peer and sets `client_ns` to where its clients run;
+    subnets are made with serve()."""
+
+    def __init__(self, netns_lab, node_factory, workdir: Path, server_cidr: str, peer: str, peer_ifname: str,
+                 peer_cidr: str, config: Optional[dict] = None):
+        self.netns = netns_lab
+        self.workdir = Path(workdir)
+        self.server_ns = netns_lab.namespace("s")
+        self.peer_ns = netns_lab.namespace(peer)
+        self.client_ns = self.peer_ns
+        netns_lab.veth(self.server_ns, "eth0", self.peer_ns, peer_ifname)
+        self.server_ns.add_address("eth0", server_cidr)
+        self.peer_ns.add_address(peer_ifname, peer_cidr)
+        self.server_address = server_cidr.split("/")[0]
+        self.peer_address = peer_cidr.split("/")[0]
+        overrides = {"dhcp": {"enabled": True, "interfaces": ["eth0"], "client_rate": 0}}
+        if config:
+            overrides = _merge(overrides, config)
+        self.node = node_factory.make("ddid", config_overrides=overrides, wrapper=self.server_ns.exec_prefix())
+
+    def serve(self, network: str, pool: tuple[str, str], name: str = "lab", **dhcp: Any) -> int:
+        """Creates subnet `network` with DHCP settings `dhcp` and one pool through the REST API;
+        returns its id once the running service serves it."""
+        before = self.status().get("subnets", 0)
+        r = self.api("POST", "/api/v1/subnets", json={"network": network, "name": name,
+                                                      "dhcp": {"lease_time": 600, **dhcp}})
+        assert r.status == 201, r
+        subnet_id = r.json()["id"]
+        r = self.api("POST", f"/api/v1/subnets/{subnet_id}/pools", json={"start": pool[0], "end": pool[1]})
+        assert r.status == 201, r
+        wait_until(lambda: self.status().get("subnets", 0) > before, 10, f"the DHCP service to load {network}")
+        return subnet_id
+
+    def leases(self, **filters: Any) -> list[dict]:
+        """Every lease matching `filters`, all pages (10,000 a page)."""
+        out: list[dict] = []
+        after: Optional[str] = None
+        for _ in range(1000):
+            query = {"limit": 10000, **filters}
+            if after:
+                query["after"] = after
+            r = self.api("GET", "/api/v1/dhcp/leases?" + "&".join(f"{k}={v}" for k, v in query.items()))
+            assert r.status == 200, r
+            body = r.json()
+            out.extend(body["leases"])
+            if not body.get("more"):
+                return out
+            after = body["next_after"]
+        raise AssertionError("lease paging did not end after 1000 pages")
+
+    def kill9(self, timeout: float = 10.0) -> int:
+        """SIGKILL to ddid by its PID (no chance to flush or close anything); waits for the exit."""
+        pid = self.node.pid
+        os.kill(pid, signal.SIGKILL)
+        code = self.node.wait(timeout)
+        assert code is not None, f"ddid (pid {pid}) did not die within {timeout}s of SIGKILL"
+        return pid
+
+    def start_again(self) -> None:
+        """Starts ddid on the same data directory (after kill9) and logs in again."""
+        self.node.start()
+        self.node.cookie = None
+        r = in_netns(self.server_ns.name, self.node.login)
+        assert r.status == 200, r
