@@ -80,6 +80,23 @@ struct lease_times {
 /// subnet's proportions of it.
 lease_times times_for(const request_context& ctx, const subnet4& subnet, std::uint32_t min_lease_time) noexcept;
 
+/// The plan of an OFFER or ACK of `address` in `subnet`: its lease times and names (the same for
+/// both, so that an ACK grants what the OFFER announced).
+inline reply_plan lease_reply_plan(message_type type, ipv4_address address, const subnet4& subnet,
+                                   const lease_times& times, const lease_names& names) noexcept {
+    reply_plan plan;
+    plan.type = type;
+    plan.yiaddr = address;
+    plan.subnet = &subnet;
+    plan.lease_times = true;
+    plan.lease_time = times.lease;
+    plan.t1 = times.t1;
+    plan.t2 = times.t2;
+    plan.fqdn = std::span<const std::uint8_t>(names.option81.data(), names.option81_size);
+    plan.hostname = names.reply_host;
+    return plan;
+}
+
 /// A DISCOVER whose OFFER waits for the ARP probe of its address (engine_probe.cpp).
 struct pending_probe {
     ipv4_address address = 0;

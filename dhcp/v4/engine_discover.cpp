@@ -64,16 +64,7 @@ void engine_core::offer(const request_context& ctx, outcome& out, unsigned attem
     }
     const lease_names names = names_for(ctx, *s, *address);
     const lease_times times = times_for(ctx, *s, opts.min_lease_time);
-    reply_plan plan;
-    plan.type = message_type::offer;
-    plan.yiaddr = *address;
-    plan.subnet = s;
-    plan.lease_times = true;
-    plan.lease_time = times.lease;
-    plan.t1 = times.t1;
-    plan.t2 = times.t2;
-    plan.fqdn = std::span<const std::uint8_t>(names.option81.data(), names.option81_size);
-    plan.hostname = names.reply_host;
+    const reply_plan plan = lease_reply_plan(message_type::offer, *address, *s, times, names);
     std::vector<std::uint8_t> bytes;
     if (writer.write(ctx, plan, bytes) != build_status::ok) {
         drop(out, drop_reason::build_failed);

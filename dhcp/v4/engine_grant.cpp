@@ -148,17 +148,8 @@ void engine_core::grant(const request_context& ctx, ipv4_address address, outcom
     hold.lease = lease_row(ctx, *s, address, names, times.lease, hold.ends);
     dns_change dns = dns_for(ctx, *s, names, times.lease, extends ? &prior->lease : nullptr, hold.lease);
 
-    reply_plan plan;
-    plan.type = message_type::ack;
-    plan.yiaddr = address;
+    reply_plan plan = lease_reply_plan(message_type::ack, address, *s, times, names);
     plan.ciaddr = ctx.pkt.ciaddr();
-    plan.subnet = s;
-    plan.lease_times = true;
-    plan.lease_time = times.lease;
-    plan.t1 = times.t1;
-    plan.t2 = times.t2;
-    plan.fqdn = std::span<const std::uint8_t>(names.option81.data(), names.option81_size);
-    plan.hostname = names.reply_host;
     std::vector<std::uint8_t> bytes;
     if (writer.write(ctx, plan, bytes) != build_status::ok) {
         drop(out, drop_reason::build_failed);
